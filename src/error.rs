@@ -1,0 +1,128 @@
+//! The crate's one error type.
+
+/// Everything that can go wrong in this crate.
+///
+/// Every fallible function validates its input once, at the boundary, and reports the first
+/// problem it finds with enough detail to fix it (which row, which column, which shape).
+/// Nothing below the boundary can fail, and no public function panics.
+///
+/// # Example
+///
+/// ```
+/// use k_means::{KMeans, KMeansError, RowMajor};
+///
+/// let data = [0.0_f64, 1.0, f64::NAN, 3.0];
+/// let view = RowMajor::new(&data, 2)?;
+/// let err = KMeans::new(1).fit(&view).unwrap_err();
+/// assert_eq!(err, KMeansError::NonFinite { row: 1, column: 0 });
+/// assert_eq!(err.to_string(), "the value at row 1, column 0 is NaN or infinite");
+/// # Ok::<(), KMeansError>(())
+/// ```
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum KMeansError {
+    /// `k` was 0: at least one cluster is needed.
+    #[error("k must be at least 1")]
+    ZeroK,
+    /// `k` was larger than the number of rows, so some clusters could never hold a point.
+    #[error("k = {k} is greater than the number of rows ({n_rows})")]
+    KTooLarge {
+        /// The requested number of clusters.
+        k: usize,
+        /// The number of rows in the data.
+        n_rows: usize,
+    },
+    /// The data had no rows.
+    #[error("the data has no rows")]
+    NoRows,
+    /// `n_features` was 0.
+    #[error("the data has zero features (n_features must be at least 1)")]
+    ZeroFeatures,
+    /// A flat buffer's length was not a multiple of the number of features.
+    #[error("a buffer of length {len} is not a whole number of rows of {n_features} features")]
+    ShapeMismatch {
+        /// The buffer's length.
+        len: usize,
+        /// The number of features per row that was given.
+        n_features: usize,
+    },
+    /// The data held a NaN or an infinite value.
+    #[error("the value at row {row}, column {column} is NaN or infinite")]
+    NonFinite {
+        /// Row of the first offending value (0-based).
+        row: usize,
+        /// Column of the first offending value (0-based).
+        column: usize,
+    },
+    /// The data held a value so large that squared distances would overflow.
+    #[error(
+        "the value at row {row}, column {column} is too large in magnitude: squared distances \
+         between rows would overflow; rescale the data (largest magnitude allowed here: {limit:e})"
+    )]
+    ValueTooLarge {
+        /// Row of the first offending value (0-based).
+        row: usize,
+        /// Column of the first offending value (0-based).
+        column: usize,
+        /// The largest magnitude accepted for data of this width and type.
+        limit: f64,
+    },
+    /// The tolerance was negative, NaN or infinite.
+    #[error("the tolerance must be finite and non-negative, got {tolerance}")]
+    InvalidTolerance {
+        /// The tolerance that was given.
+        tolerance: f64,
+    },
+    /// `max_iter` was 0.
+    #[error("max_iter must be at least 1")]
+    ZeroMaxIter,
+    /// `n_init` was 0.
+    #[error("n_init must be at least 1")]
+    ZeroNInit,
+    /// A centroid buffer did not hold `k × n_features` values.
+    #[error("the centroid buffer has {len} values, but k × n_features = {k} × {n_features} = {expected}")]
+    CentroidShape {
+        /// The buffer's length.
+        len: usize,
+        /// The number of clusters expected.
+        k: usize,
+        /// The number of features expected.
+        n_features: usize,
+        /// `k × n_features`.
+        expected: usize,
+    },
+    /// A centroid held a NaN or an infinite value.
+    #[error("centroid {row} has a NaN or infinite value at column {column}")]
+    NonFiniteCentroid {
+        /// The centroid's index.
+        row: usize,
+        /// The column of the offending value.
+        column: usize,
+    },
+    /// Data given to a fitted model, or two vectors compared, had a different number of features.
+    #[error("expected {expected} features, got {got}")]
+    FeatureMismatch {
+        /// The number of features expected.
+        expected: usize,
+        /// The number of features given.
+        got: usize,
+    },
+    /// A label buffer did not have one label per row.
+    #[error("{labels} labels were given for {n_rows} rows")]
+    LabelCount {
+        /// The number of labels given.
+        labels: usize,
+        /// The number of rows in the data.
+        n_rows: usize,
+    },
+    /// A label was not a valid cluster index.
+    #[error("the label of row {row} is {label}, but there are only {k} clusters")]
+    LabelOutOfRange {
+        /// The row whose label is out of range.
+        row: usize,
+        /// The label found.
+        label: usize,
+        /// The number of clusters.
+        k: usize,
+    },
+}

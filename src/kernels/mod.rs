@@ -1,0 +1,458 @@
+//! The hot loops: every distance the crate computes goes through this module.
+//!
+//! Two kinds of distance live here:
+//!
+//! * **Direct** squared distances `Σ (x − c)²`, accumulated in f64 ([`sq_dist_f64`]). They are the
+//!   oracle: the public building blocks, the exact re-check of near ties, inertia and the
+//!   empty-cluster policy all use them.
+//! * **Tiled** scores `½‖c̃‖² − x̃·c̃` over a tile of rows × all centroids, where `x̃ = x − μ` and
+//!   `c̃ = c − μ` are centred on the centroids' mean μ (centring is what keeps f32 data far from
+//!   the origin accurate). `‖x − c‖² = ‖x̃‖² + 2·score`, so the smallest score is the nearest
+//!   centroid. Scores cost one FMA per feature and pair and run through a register-blocked
+//!   micro-kernel ([`tile`]); the argmin epilogue certifies each label with a rounding-error
+//!   bound and re-checks near ties with direct f64 distances, so labels always equal those of
+//!   the direct f64 computation (ties go to the lowest index).
+//!
+//! The backend (portable scalar code, or the same code compiled for AVX2+FMA) is chosen once per
+//! process at run time; the portable one is always compiled and is the test oracle.
+
+mod tile;
+
+use crate::{Float, RowMajor};
+
+/// Rows per micro-kernel call: 6 rows × 2 SIMD registers of centroids = 12 accumulators, which
+/// with 2 centroid loads and 1 broadcast fits the 16 AVX2 registers.
+pub(crate) const MR: usize = 6;
+/// Rows per tile: the packed tile (`TILE_ROWS × n_features`) and its scores
+/// (`TILE_ROWS × k`) stay in L1/L2 while the epilogue and the centroid sums read them.
+pub(crate) const TILE_ROWS: usize = 8 * MR;
+
+/// Centroids per panel: two 256-bit registers' worth of lanes (16 f32 or 8 f64).
+#[inline(always)]
+pub(crate) const fn panel_width<T>() -> usize {
+    64 / core::mem::size_of::<T>()
+}
+
+/// Which compiled copy of the tile kernel runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Backend {
+    /// Portable code (LLVM may still auto-vectorise it for the baseline target).
+    Scalar,
+    /// The same code compiled with AVX2 and FMA enabled; chosen when the CPU has both.
+    #[cfg(target_arch = "x86_64")]
+    Avx2Fma,
+}
+
+impl Backend {
+    /// The fastest backend this CPU supports, detected once.
+    pub(crate) fn detect() -> Backend {
+        use std::sync::OnceLock;
+        static BACKEND: OnceLock<Backend> = OnceLock::new();
+        *BACKEND.get_or_init(|| {
+            #[cfg(target_arch = "x86_64")]
+            {
+                if std::env::var_os("K_MEANS_FORCE_SCALAR").is_none()
+                    && std::arch::is_x86_feature_detected!("avx2")
+                    && std::arch::is_x86_feature_detected!("fma")
+                {
+                    return Backend::Avx2Fma;
+                }
+            }
+            Backend::Scalar
+        })
+    }
+}
+
+/// Direct squared Euclidean distance `Σ (aᵢ − bᵢ)²`, accumulated in f64 in a fixed order
+/// (four interleaved partial sums), so it is deterministic and as exact as f64 allows.
+#[inline]
+pub(crate) fn sq_dist_f64<T: Float>(a: &[T], b: &[T]) -> f64 {
+    debug_assert_eq!(a.len(), b.len());
+    let mut acc = [0.0_f64; 4];
+    let mut ca = a.chunks_exact(4);
+    let mut cb = b.chunks_exact(4);
+    for (x, y) in (&mut ca).zip(&mut cb) {
+        for l in 0..4 {
+            let t = x[l].to_f64_() - y[l].to_f64_();
+            acc[l] += t * t;
+        }
+    }
+    for (x, y) in ca.remainder().iter().zip(cb.remainder()) {
+        let t = x.to_f64_() - y.to_f64_();
+        acc[0] += t * t;
+    }
+    (acc[0] + acc[1]) + (acc[2] + acc[3])
+}
+
+/// Index of the nearest centroid to `row` by direct f64 squared distance; ties go to the lowest
+/// index. Returns `(index, squared distance)`.
+#[inline]
+pub(crate) fn nearest_direct<T: Float>(row: &[T], centroids: &[T], n_features: usize) -> (usize, f64) {
+    let mut best = (0, f64::INFINITY);
+    for (j, c) in centroids.chunks_exact(n_features).enumerate() {
+        let d = sq_dist_f64(row, c);
+        if d < best.1 {
+            best = (j, d);
+        }
+    }
+    best
+}
+
+/// Centroids prepared for the tiled kernel: centred on their mean, packed into panels of
+/// [`panel_width`] centroids laid out feature by feature, with their half squared norms.
+#[derive(Debug, Clone)]
+pub(crate) struct Prepared<'c, T> {
+    k: usize,
+    n_features: usize,
+    /// The original centroids, for the direct re-check.
+    centroids: &'c [T],
+    /// μ, the centroids' mean, subtracted from rows and centroids before the dot products.
+    origin: Vec<f64>,
+    /// `n_panels × n_features × W`; lanes past `k` are zero.
+    panels: Vec<T>,
+    /// `½‖c̃‖²` per lane; lanes past `k` are +∞ so they never win.
+    half_norms: Vec<T>,
+    /// The largest `‖c̃‖`, for the rounding-error bound.
+    max_norm: f64,
+    backend: Backend,
+}
+
+impl<'c, T: Float> Prepared<'c, T> {
+    /// Packs `centroids` (`k × n_features`, row-major) for the detected backend.
+    pub(crate) fn new(centroids: &'c [T], n_features: usize) -> Self {
+        Self::with_backend(centroids, n_features, Backend::detect())
+    }
+
+    pub(crate) fn with_backend(centroids: &'c [T], n_features: usize, backend: Backend) -> Self {
+        let d = n_features;
+        let k = centroids.len() / d;
+        let w = panel_width::<T>();
+        let n_panels = k.div_ceil(w);
+        let mut origin = vec![0.0_f64; d];
+        for c in centroids.chunks_exact(d) {
+            for (o, &v) in origin.iter_mut().zip(c) {
+                *o += v.to_f64_();
+            }
+        }
+        for o in &mut origin {
+            *o /= k as f64;
+        }
+        let mut panels = vec![T::zero(); n_panels * d * w];
+        let mut half_norms = vec![T::infinity(); n_panels * w];
+        let mut max_norm = 0.0_f64;
+        for (j, c) in centroids.chunks_exact(d).enumerate() {
+            let (p, lane) = (j / w, j % w);
+            let mut norm_sq = 0.0_f64;
+            for f in 0..d {
+                let v = T::from_f64_(c[f].to_f64_() - origin[f]);
+                panels[(p * d + f) * w + lane] = v;
+                norm_sq += v.to_f64_() * v.to_f64_();
+            }
+            half_norms[j] = T::from_f64_(0.5 * norm_sq);
+            max_norm = max_norm.max(norm_sq.sqrt());
+        }
+        Prepared {
+            k,
+            n_features: d,
+            centroids,
+            origin,
+            panels,
+            half_norms,
+            max_norm,
+            backend,
+        }
+    }
+
+    /// Number of centroids.
+    pub(crate) fn k(&self) -> usize {
+        self.k
+    }
+
+    /// Number of score columns per row in a tile (k rounded up to whole panels).
+    fn padded_k(&self) -> usize {
+        self.half_norms.len()
+    }
+
+    /// A bound on the absolute rounding error of every score of a row with centred norm
+    /// `x_norm`: the FMA chain over `d` features, the rounding of `x̃`, `c̃` and `½‖c̃‖²`, and
+    /// the f64 direct distances used to break near ties, each at most a few units of roundoff
+    /// times `(‖x̃‖ + max‖c̃‖)²`. Doubled for safety; it only decides when to re-check.
+    #[inline]
+    fn score_error_bound(&self, x_norm: f64) -> f64 {
+        let r = x_norm + self.max_norm;
+        2.0 * (self.n_features as f64 + 8.0) * T::UNIT_ROUNDOFF * r * r
+    }
+}
+
+/// Per-call scratch space for the tiled kernel.
+#[derive(Debug)]
+pub(crate) struct Scratch<T> {
+    packed: Vec<T>,
+    x_norm_sq: Vec<f64>,
+    scores: Vec<T>,
+}
+
+impl<T: Float> Scratch<T> {
+    pub(crate) fn new(prep: &Prepared<'_, T>) -> Self {
+        Scratch {
+            packed: vec![T::zero(); TILE_ROWS * prep.n_features],
+            x_norm_sq: vec![0.0; TILE_ROWS],
+            scores: vec![T::zero(); TILE_ROWS * prep.padded_k()],
+        }
+    }
+}
+
+/// Runs the tiled kernel over `rows` and hands each tile's scores to `epilogue`, as
+/// `(first row of the tile within rows, rows in the tile, ‖x̃‖² per row, scores)`, where the
+/// scores of tile row `r` are `scores[r * padded_k .. r * padded_k + k]`.
+fn for_each_tile<T: Float>(
+    rows: RowMajor<'_, T>,
+    prep: &Prepared<'_, T>,
+    scratch: &mut Scratch<T>,
+    mut epilogue: impl FnMut(usize, usize, &[f64], &[T], usize),
+) {
+    let d = prep.n_features;
+    let kp = prep.padded_k();
+    let n = rows.n_rows();
+    let data = rows.as_slice();
+    let mut start = 0;
+    while start < n {
+        let len = TILE_ROWS.min(n - start);
+        let groups = len.div_ceil(MR);
+        // Pack the tile as groups of MR rows, feature-major within a group ([g][f][r]), centred.
+        let packed = &mut scratch.packed[..groups * MR * d];
+        for g in 0..groups {
+            for r in 0..MR {
+                let i = g * MR + r;
+                let dst_base = g * MR * d;
+                if i < len {
+                    let src = &data[(start + i) * d..(start + i + 1) * d];
+                    let mut norm_sq = 0.0_f64;
+                    for f in 0..d {
+                        let v = T::from_f64_(src[f].to_f64_() - prep.origin[f]);
+                        packed[dst_base + f * MR + r] = v;
+                        norm_sq += v.to_f64_() * v.to_f64_();
+                    }
+                    scratch.x_norm_sq[i] = norm_sq;
+                } else {
+                    for f in 0..d {
+                        packed[dst_base + f * MR + r] = T::zero();
+                    }
+                }
+            }
+        }
+        let scores = &mut scratch.scores[..groups * MR * kp];
+        tile::scores(
+            prep.backend,
+            packed,
+            groups,
+            d,
+            &prep.panels,
+            &prep.half_norms,
+            scores,
+        );
+        epilogue(start, len, &scratch.x_norm_sq[..len], scores, kp);
+        start += len;
+    }
+}
+
+/// Where the assignment step writes its per-row results.
+#[derive(Debug)]
+pub(crate) struct AssignOut<'a> {
+    /// Nearest centroid per row.
+    pub labels: &'a mut [usize],
+    /// An upper bound on each row's squared distance to its nearest centroid (exact when the
+    /// label needed a re-check).
+    pub upper_sq: &'a mut [f64],
+    /// If given, a lower bound on each row's squared distance to its second-nearest centroid
+    /// (+∞ when k = 1).
+    pub second_lower_sq: Option<&'a mut [f64]>,
+}
+
+/// The assignment step over `rows`: nearest centroid per row (exactly the direct f64 argmin,
+/// lowest index on ties), plus distance bounds; optionally adds every row to `sums`/`counts`
+/// of its cluster (f64, in row order) while the tile is in cache.
+pub(crate) fn assign<T: Float>(
+    rows: RowMajor<'_, T>,
+    prep: &Prepared<'_, T>,
+    scratch: &mut Scratch<T>,
+    out: AssignOut<'_>,
+    mut sums: Option<(&mut [f64], &mut [usize])>,
+) {
+    let AssignOut {
+        labels,
+        upper_sq,
+        mut second_lower_sq,
+    } = out;
+    let d = prep.n_features;
+    let k = prep.k;
+    let data = rows.as_slice();
+    for_each_tile(rows, prep, scratch, |start, len, x_norm_sq, scores, kp| {
+        for r in 0..len {
+            let s = &scores[r * kp..r * kp + k];
+            // Best and second-best score; strict `<` keeps the lowest index on ties.
+            let (mut b, mut sb, mut ss) = (0usize, s[0], T::infinity());
+            for (j, &v) in s.iter().enumerate().skip(1) {
+                if v < sb {
+                    ss = sb;
+                    sb = v;
+                    b = j;
+                } else if v < ss {
+                    ss = v;
+                }
+            }
+            let (sb, ss) = (sb.to_f64_(), ss.to_f64_());
+            let xn2 = x_norm_sq[r];
+            let err = prep.score_error_bound(xn2.sqrt());
+            let i = start + r;
+            let row = &data[i * d..(i + 1) * d];
+            let mut upper = (xn2 + 2.0 * (sb + err)).max(0.0);
+            if ss - sb <= 2.0 * err {
+                // Not certified: some other centroid may truly be as near. Decide among every
+                // candidate within the error window with direct f64 distances.
+                let window = sb + 2.0 * err;
+                let mut best = (usize::MAX, f64::INFINITY);
+                for (j, &v) in s.iter().enumerate() {
+                    if v.to_f64_() <= window {
+                        let dist = sq_dist_f64(row, &prep.centroids[j * d..(j + 1) * d]);
+                        if dist < best.1 {
+                            best = (j, dist);
+                        }
+                    }
+                }
+                b = best.0;
+                upper = best.1;
+            }
+            labels[i] = b;
+            upper_sq[i] = upper;
+            if let Some(second) = second_lower_sq.as_deref_mut() {
+                // With a re-check the runner-up may be the tile's best, so bound by the smaller.
+                let lower_score = if ss - sb <= 2.0 * err { sb } else { ss };
+                second[i] = (xn2 + 2.0 * (lower_score - err)).max(0.0);
+            }
+            if let Some((sums, counts)) = sums.as_mut() {
+                counts[b] += 1;
+                for (acc, &v) in sums[b * d..(b + 1) * d].iter_mut().zip(row) {
+                    *acc += v.to_f64_();
+                }
+            }
+        }
+    });
+}
+
+/// Squared distances from every row to every prepared centroid, as the tiled kernel computes
+/// them (`max(0, ‖x̃‖² + 2·score)`), written row-major into `out` (`rows × k`), for k-means++.
+pub(crate) fn sq_distances<T: Float>(
+    rows: RowMajor<'_, T>,
+    prep: &Prepared<'_, T>,
+    scratch: &mut Scratch<T>,
+    out: &mut [f64],
+) {
+    let k = prep.k;
+    for_each_tile(rows, prep, scratch, |start, len, x_norm_sq, scores, kp| {
+        for r in 0..len {
+            let o = &mut out[(start + r) * k..(start + r + 1) * k];
+            for (dst, &s) in o.iter_mut().zip(&scores[r * kp..r * kp + k]) {
+                *dst = (x_norm_sq[r] + 2.0 * s.to_f64_()).max(0.0);
+            }
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::rngs::Xoshiro256PlusPlus;
+    use rand::{RngExt, SeedableRng};
+
+    fn random_data<T: Float>(n: usize, d: usize, offset: f64, seed: u64) -> Vec<T> {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+        (0..n * d)
+            .map(|_| T::from_f64_(offset + rng.random_range(-1.0..1.0)))
+            .collect()
+    }
+
+    fn check_assign_matches_direct<T: Float>(n: usize, d: usize, k: usize, offset: f64, backend: Backend) {
+        let data = random_data::<T>(n, d, offset, 1);
+        let cents = random_data::<T>(k, d, offset, 2);
+        let rows = RowMajor::new(&data, d).unwrap();
+        let prep = Prepared::with_backend(&cents, d, backend);
+        let mut scratch = Scratch::new(&prep);
+        let mut labels = vec![0; n];
+        let mut upper = vec![0.0; n];
+        let mut second = vec![0.0; n];
+        assign(
+            rows,
+            &prep,
+            &mut scratch,
+            AssignOut {
+                labels: &mut labels,
+                upper_sq: &mut upper,
+                second_lower_sq: Some(&mut second),
+            },
+            None,
+        );
+        for i in 0..n {
+            let row = rows.row(i);
+            let (j, dist) = nearest_direct(row, &cents, d);
+            assert_eq!(
+                labels[i], j,
+                "row {i} (n={n} d={d} k={k} offset={offset} {backend:?})"
+            );
+            assert!(upper[i] >= dist * (1.0 - 1e-12) - 1e-300, "upper bound");
+            for (jj, c) in cents.chunks_exact(d).enumerate() {
+                if jj != j {
+                    assert!(
+                        second[i] <= sq_dist_f64(row, c) * (1.0 + 1e-12) + 1e-300,
+                        "lower bound"
+                    );
+                }
+            }
+        }
+    }
+
+    fn backends() -> Vec<Backend> {
+        let mut b = vec![Backend::Scalar];
+        if Backend::detect() != Backend::Scalar {
+            b.push(Backend::detect());
+        }
+        b
+    }
+
+    #[test]
+    fn tiled_labels_equal_direct_f64_labels() {
+        for backend in backends() {
+            for &(n, d, k) in &[(1, 1, 1), (7, 2, 3), (50, 3, 17), (97, 16, 33), (61, 70, 9)] {
+                check_assign_matches_direct::<f32>(n, d, k, 0.0, backend);
+                check_assign_matches_direct::<f64>(n, d, k, 0.0, backend);
+                check_assign_matches_direct::<f32>(n, d, k, 1e4, backend);
+                check_assign_matches_direct::<f64>(n, d, k, 1e6, backend);
+            }
+        }
+    }
+
+    #[test]
+    fn exact_ties_go_to_the_lowest_index() {
+        // The row is equidistant from centroids 1 and 2 (and 0 is farther).
+        let data = [0.0_f32, 0.0];
+        let cents = [5.0_f32, 5.0, 1.0, 0.0, 0.0, 1.0];
+        for backend in backends() {
+            let prep = Prepared::with_backend(&cents, 2, backend);
+            let mut scratch = Scratch::new(&prep);
+            let (mut l, mut u) = ([9], [0.0]);
+            assign(
+                RowMajor::new(&data, 2).unwrap(),
+                &prep,
+                &mut scratch,
+                AssignOut {
+                    labels: &mut l,
+                    upper_sq: &mut u,
+                    second_lower_sq: None,
+                },
+                None,
+            );
+            assert_eq!(l[0], 1);
+            assert_eq!(u[0], 1.0);
+        }
+    }
+}

@@ -1,0 +1,101 @@
+//! Comparing clusterings: with the truth ([`adjusted_rand_index`]) and with reference centroids
+//! ([`centroid_index`]).
+
+use std::collections::HashMap;
+
+use crate::kernels::nearest_direct;
+use crate::{Float, KMeansError, RowMajor};
+
+/// The adjusted Rand index (Hubert & Arabie 1985) between two labelings of the same rows: 1.0
+/// for the same partition (whatever the label numbers), about 0.0 for independent labelings.
+/// Labels are arbitrary integers. Like scikit-learn, two labelings that put every row in one
+/// cluster, or every row in its own, score 1.0.
+///
+/// # Errors
+///
+/// [`KMeansError::LabelCount`] if the labelings differ in length.
+///
+/// # Example
+///
+/// ```
+/// use k_means::metrics::adjusted_rand_index;
+/// assert_eq!(adjusted_rand_index(&[0, 0, 1, 1], &[5, 5, 2, 2])?, 1.0);
+/// assert!(adjusted_rand_index(&[0, 0, 1, 1], &[0, 1, 0, 1])? < 0.0);
+/// # Ok::<(), k_means::KMeansError>(())
+/// ```
+pub fn adjusted_rand_index(a: &[usize], b: &[usize]) -> Result<f64, KMeansError> {
+    if a.len() != b.len() {
+        return Err(KMeansError::LabelCount {
+            labels: b.len(),
+            n_rows: a.len(),
+        });
+    }
+    let pairs = |m: f64| m * (m - 1.0) / 2.0;
+    let mut joint: HashMap<(usize, usize), f64> = HashMap::new();
+    let mut rows: HashMap<usize, f64> = HashMap::new();
+    let mut cols: HashMap<usize, f64> = HashMap::new();
+    for (&x, &y) in a.iter().zip(b) {
+        *joint.entry((x, y)).or_default() += 1.0;
+        *rows.entry(x).or_default() += 1.0;
+        *cols.entry(y).or_default() += 1.0;
+    }
+    let index: f64 = joint.values().map(|&m| pairs(m)).sum();
+    let sum_a: f64 = rows.values().map(|&m| pairs(m)).sum();
+    let sum_b: f64 = cols.values().map(|&m| pairs(m)).sum();
+    let total = pairs(a.len() as f64);
+    if total == 0.0 {
+        return Ok(1.0);
+    }
+    let expected = sum_a * sum_b / total;
+    let max = 0.5 * (sum_a + sum_b);
+    if max == expected {
+        return Ok(1.0);
+    }
+    Ok((index - expected) / (max - expected))
+}
+
+/// The centroid index CI (Fränti, Rezaei & Zhao 2014) between two sets of centroids (flat,
+/// `n_features` values each): how many clusters one solution misses compared with the other.
+/// Each centroid of one set is mapped to its nearest centroid in the other; the centroids that
+/// nothing maps to are "orphans". CI is the larger orphan count of the two directions: 0 means
+/// both solutions have the same cluster structure.
+///
+/// # Errors
+///
+/// Shape errors as [`RowMajor::new`]; [`KMeansError::ZeroK`] if either set is empty;
+/// [`KMeansError::NonFiniteCentroid`] for NaN or infinite values.
+///
+/// # Example
+///
+/// ```
+/// use k_means::metrics::centroid_index;
+/// let truth = [0.0_f64, 0.0, 10.0, 0.0, 0.0, 10.0];
+/// // The same clusters, in another order: CI = 0.
+/// assert_eq!(centroid_index(&truth, &[10.0, 0.1, 0.0, 9.9, 0.1, 0.0], 2)?, 0);
+/// // Two centroids in one cluster, none in another: one cluster missed.
+/// assert_eq!(centroid_index(&truth, &[0.0, 0.0, 0.5, 0.0, 10.0, 0.0], 2)?, 1);
+/// # Ok::<(), k_means::KMeansError>(())
+/// ```
+pub fn centroid_index<T: Float>(a: &[T], b: &[T], n_features: usize) -> Result<usize, KMeansError> {
+    let ra = RowMajor::new(a, n_features)?;
+    let rb = RowMajor::new(b, n_features)?;
+    if ra.n_rows() == 0 || rb.n_rows() == 0 {
+        return Err(KMeansError::ZeroK);
+    }
+    for c in [a, b] {
+        if let Some(i) = c.iter().position(|v| !v.is_finite()) {
+            return Err(KMeansError::NonFiniteCentroid {
+                row: i / n_features,
+                column: i % n_features,
+            });
+        }
+    }
+    let orphans = |from: RowMajor<'_, T>, to: &[T], n_to: usize| {
+        let mut hit = vec![false; n_to];
+        for c in from.rows() {
+            hit[nearest_direct(c, to, n_features).0] = true;
+        }
+        hit.iter().filter(|&&h| !h).count()
+    };
+    Ok(orphans(ra, b, rb.n_rows()).max(orphans(rb, a, ra.n_rows())))
+}

@@ -1,0 +1,247 @@
+//! The fitted model.
+
+use crate::algorithm::{RunOutcome, assign_all};
+use crate::kernels::sq_dist_f64;
+use crate::{AsRows, Float, KMeansError, RowMajor};
+
+/// The result of [`KMeans::fit`](crate::KMeans::fit): centroids, the training rows' labels, and
+/// what the run did.
+///
+/// # Example
+///
+/// ```
+/// use k_means::{Init, KMeans};
+///
+/// let rows = vec![[0.0_f64, 0.0], [0.0, 2.0], [10.0, 0.0], [10.0, 2.0]];
+/// let model = KMeans::new(2).init(Init::Precomputed(vec![0.0, 0.0, 10.0, 0.0])).fit(&rows)?;
+/// assert_eq!(model.centroids(), &[0.0, 1.0, 10.0, 1.0]);
+/// assert_eq!(model.labels(), &[0, 0, 1, 1]);
+/// assert_eq!(model.inertia(), 4.0);
+/// assert_eq!(model.predict(&vec![[9.0, 9.0]])?, vec![1]);
+/// # Ok::<(), k_means::KMeansError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct KMeansModel<T> {
+    centroids: Vec<T>,
+    labels: Vec<usize>,
+    cluster_sizes: Vec<usize>,
+    inertia: f64,
+    n_iter: usize,
+    converged: bool,
+    k: usize,
+    n_features: usize,
+}
+
+impl<T: Float> KMeansModel<T> {
+    pub(crate) fn from_run(run: RunOutcome<T>, k: usize, n_features: usize) -> Self {
+        let mut cluster_sizes = vec![0; k];
+        for &l in &run.labels {
+            cluster_sizes[l] += 1;
+        }
+        KMeansModel {
+            centroids: run.centroids,
+            labels: run.labels,
+            cluster_sizes,
+            inertia: run.inertia,
+            n_iter: run.n_iter,
+            converged: run.converged,
+            k,
+            n_features,
+        }
+    }
+
+    /// The centroids, flat and row-major: `k × n_features`, centroid `j` at
+    /// `[j * n_features .. (j + 1) * n_features]`. Never NaN.
+    ///
+    /// ```
+    /// let model = k_means::KMeans::new(1).fit(&vec![[0.0_f32, 2.0], [2.0, 4.0]])?;
+    /// assert_eq!(model.centroids(), &[1.0, 3.0]);
+    /// # Ok::<(), k_means::KMeansError>(())
+    /// ```
+    #[must_use]
+    pub fn centroids(&self) -> &[T] {
+        &self.centroids
+    }
+
+    /// Centroid `j`, or `None` if `j ≥ k`.
+    ///
+    /// ```
+    /// let model = k_means::KMeans::new(1).fit(&vec![[0.0_f32, 2.0], [2.0, 4.0]])?;
+    /// assert_eq!(model.centroid(0), Some(&[1.0, 3.0][..]));
+    /// assert_eq!(model.centroid(1), None);
+    /// # Ok::<(), k_means::KMeansError>(())
+    /// ```
+    #[must_use]
+    pub fn centroid(&self, j: usize) -> Option<&[T]> {
+        self.centroids.get(j * self.n_features..(j + 1) * self.n_features)
+    }
+
+    /// The cluster of every training row; always the nearest of the returned centroids (ties to
+    /// the lowest index).
+    ///
+    /// ```
+    /// let model = k_means::KMeans::new(2).fit(&vec![[0.0_f64], [0.5], [9.0]])?;
+    /// assert_eq!(model.labels()[0], model.labels()[1]);
+    /// # Ok::<(), k_means::KMeansError>(())
+    /// ```
+    #[must_use]
+    pub fn labels(&self) -> &[usize] {
+        &self.labels
+    }
+
+    /// The number of training rows in each cluster. A cluster can be empty only when the data
+    /// has fewer distinct rows than k; [`n_nonempty_clusters`](Self::n_nonempty_clusters) says
+    /// how many are not.
+    ///
+    /// ```
+    /// let model = k_means::KMeans::new(2).fit(&vec![[0.0_f64], [0.5], [9.0]])?;
+    /// let mut sizes = model.cluster_sizes().to_vec();
+    /// sizes.sort();
+    /// assert_eq!(sizes, [1, 2]);
+    /// # Ok::<(), k_means::KMeansError>(())
+    /// ```
+    #[must_use]
+    pub fn cluster_sizes(&self) -> &[usize] {
+        &self.cluster_sizes
+    }
+
+    /// How many clusters hold at least one training row. Less than k means the data has fewer
+    /// distinct rows than k (scikit-learn warns in that case).
+    ///
+    /// ```
+    /// let model = k_means::KMeans::new(3).fit(&vec![[1.0_f64], [1.0], [1.0], [2.0]])?;
+    /// assert_eq!(model.n_nonempty_clusters(), 2);
+    /// # Ok::<(), k_means::KMeansError>(())
+    /// ```
+    #[must_use]
+    pub fn n_nonempty_clusters(&self) -> usize {
+        self.cluster_sizes.iter().filter(|&&s| s > 0).count()
+    }
+
+    /// The sum of squared distances from each training row to its centroid, computed directly
+    /// as `Σ ‖x − c‖²` and accumulated in f64 (also for f32 data).
+    ///
+    /// ```
+    /// let model = k_means::KMeans::new(1).fit(&vec![[0.0_f32], [2.0]])?;
+    /// assert_eq!(model.inertia(), 2.0);
+    /// # Ok::<(), k_means::KMeansError>(())
+    /// ```
+    #[must_use]
+    pub fn inertia(&self) -> f64 {
+        self.inertia
+    }
+
+    /// The number of iterations the kept run took.
+    ///
+    /// ```
+    /// let model = k_means::KMeans::new(1).fit(&vec![[0.0_f32], [2.0]])?;
+    /// assert!(model.n_iter() >= 1);
+    /// # Ok::<(), k_means::KMeansError>(())
+    /// ```
+    #[must_use]
+    pub fn n_iter(&self) -> usize {
+        self.n_iter
+    }
+
+    /// Whether the kept run stopped because it converged (labels stable, or centroid shift
+    /// under the tolerance) rather than because it reached `max_iter`.
+    ///
+    /// ```
+    /// let model = k_means::KMeans::new(1).fit(&vec![[0.0_f32], [2.0]])?;
+    /// assert!(model.converged());
+    /// # Ok::<(), k_means::KMeansError>(())
+    /// ```
+    #[must_use]
+    pub fn converged(&self) -> bool {
+        self.converged
+    }
+
+    /// The number of clusters.
+    ///
+    /// ```
+    /// assert_eq!(k_means::KMeans::new(2).fit(&vec![[0.0_f32], [2.0]])?.k(), 2);
+    /// # Ok::<(), k_means::KMeansError>(())
+    /// ```
+    #[must_use]
+    pub fn k(&self) -> usize {
+        self.k
+    }
+
+    /// The number of features per row.
+    ///
+    /// ```
+    /// assert_eq!(k_means::KMeans::new(2).fit(&vec![[0.0_f32, 1.0], [2.0, 1.0]])?.n_features(), 2);
+    /// # Ok::<(), k_means::KMeansError>(())
+    /// ```
+    #[must_use]
+    pub fn n_features(&self) -> usize {
+        self.n_features
+    }
+
+    /// Checks new data against the model: same width, finite values.
+    fn check<'a, D: AsRows<T> + ?Sized>(&self, data: &'a D) -> Result<RowMajor<'a, T>, KMeansError> {
+        let rows = data.as_rows()?;
+        if rows.n_features() != self.n_features {
+            return Err(KMeansError::FeatureMismatch {
+                expected: self.n_features,
+                got: rows.n_features(),
+            });
+        }
+        rows.check_values()?;
+        Ok(rows)
+    }
+
+    /// The nearest centroid of every row of `data` (ties to the lowest index).
+    ///
+    /// # Errors
+    ///
+    /// [`KMeansError::FeatureMismatch`] if `data` has a different number of features than the
+    /// model; [`KMeansError::NonFinite`] / [`KMeansError::ValueTooLarge`] for bad values.
+    ///
+    /// ```
+    /// use k_means::{Init, KMeans, KMeansError};
+    /// let model = KMeans::new(2)
+    ///     .init(Init::Precomputed(vec![0.0_f64, 10.0]))
+    ///     .fit(&vec![[0.0], [10.0]])?;
+    /// assert_eq!(model.predict(&vec![[1.0], [8.0]])?, vec![0, 1]);
+    /// assert_eq!(model.predict(&vec![[1.0, 2.0]]).unwrap_err(),
+    ///            KMeansError::FeatureMismatch { expected: 1, got: 2 });
+    /// # Ok::<(), KMeansError>(())
+    /// ```
+    pub fn predict<D: AsRows<T> + ?Sized>(&self, data: &D) -> Result<Vec<usize>, KMeansError> {
+        let rows = self.check(data)?;
+        let mut labels = vec![0; rows.n_rows()];
+        let mut upper = vec![0.0; rows.n_rows()];
+        assign_all(rows, &self.centroids, &mut labels, &mut upper, false);
+        Ok(labels)
+    }
+
+    /// The Euclidean distance from every row of `data` to every centroid, row-major
+    /// (`n_rows × k`), computed directly in f64 and rounded to `T`.
+    ///
+    /// # Errors
+    ///
+    /// As [`predict`](Self::predict).
+    ///
+    /// ```
+    /// use k_means::{Init, KMeans};
+    /// let model = KMeans::new(2)
+    ///     .init(Init::Precomputed(vec![0.0_f64, 0.0, 3.0, 4.0]))
+    ///     .max_iter(1)
+    ///     .fit(&vec![[0.0, 0.0], [3.0, 4.0]])?;
+    /// assert_eq!(model.transform(&vec![[0.0, 0.0]])?, vec![0.0, 5.0]);
+    /// # Ok::<(), k_means::KMeansError>(())
+    /// ```
+    pub fn transform<D: AsRows<T> + ?Sized>(&self, data: &D) -> Result<Vec<T>, KMeansError> {
+        let rows = self.check(data)?;
+        let d = self.n_features;
+        let mut out = Vec::with_capacity(rows.n_rows() * self.k);
+        for row in rows.rows() {
+            for c in self.centroids.chunks_exact(d) {
+                out.push(T::from_f64_(sq_dist_f64(row, c).sqrt()));
+            }
+        }
+        Ok(out)
+    }
+}

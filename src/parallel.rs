@@ -1,0 +1,65 @@
+//! Deterministic data parallelism.
+//!
+//! Rows are cut into chunks whose size depends on the data's shape only, each chunk's work
+//! (labels, partial sums) is done by one task, and the per-chunk results come back in chunk
+//! order to be merged in that order. So a fit gives bit-identical results with the `rayon`
+//! feature on or off, in any thread pool, on any number of threads.
+
+use crate::kernels::TILE_ROWS;
+
+/// Rows per chunk for data of this shape. Every chunk keeps its own `k × d` f64 partial sums,
+/// so the chunk count is capped to keep those near 64 MiB in total; chunks are whole tiles.
+pub(crate) fn chunk_rows(n_rows: usize, k: usize, n_features: usize) -> usize {
+    let partial_bytes = (k * (n_features + 1) * 8).max(1);
+    let max_chunks = ((64usize << 20) / partial_bytes).clamp(4, 1024);
+    let rows = n_rows.div_ceil(max_chunks).max(16 * TILE_ROWS);
+    rows.div_ceil(TILE_ROWS) * TILE_ROWS
+}
+
+/// Whether work of `flops` is big enough to be worth spreading over threads. Only speed
+/// depends on this, never results.
+pub(crate) fn worth_parallel(flops: usize) -> bool {
+    cfg!(feature = "rayon") && flops >= 1 << 20
+}
+
+/// Maps `f` over `items`, in parallel when `parallel` is set and the `rayon` feature is on, and
+/// returns the results in the items' order.
+pub(crate) fn map_ordered<I, R, F>(items: Vec<I>, parallel: bool, f: F) -> Vec<R>
+where
+    I: Send,
+    R: Send,
+    F: Fn(I) -> R + Sync + Send,
+{
+    #[cfg(feature = "rayon")]
+    if parallel && items.len() > 1 {
+        use rayon::prelude::*;
+        return items.into_par_iter().map(f).collect();
+    }
+    let _ = parallel;
+    items.into_iter().map(f).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chunks_are_whole_tiles_and_bounded_in_number() {
+        for &(n, k, d) in &[
+            (10, 3, 2),
+            (1_000_000, 100, 32),
+            (200_000, 256, 64),
+            (20_000, 1000, 128),
+        ] {
+            let c = chunk_rows(n, k, d);
+            assert_eq!(c % TILE_ROWS, 0);
+            assert!(n.div_ceil(c) <= 1024);
+        }
+    }
+
+    #[test]
+    fn map_ordered_keeps_order() {
+        let out = map_ordered((0..100).collect(), true, |i: i32| i * 2);
+        assert_eq!(out, (0..100).map(|i| i * 2).collect::<Vec<_>>());
+    }
+}

@@ -1,0 +1,245 @@
+//! The tutorial's five building blocks, public and composable over flat row-major buffers.
+//!
+//! They are the reference path of the crate: [`KMeans::fit`](crate::KMeans::fit) runs the same
+//! kernels and the same update step, so a loop written with them (see
+//! `examples/from_scratch.rs`) reproduces `fit` from the same start, label for label.
+
+use rand::Rng;
+
+use crate::algorithm::assign_all;
+use crate::init::{gather_rows, random_distinct_rows};
+use crate::kernels::{nearest_direct, sq_dist_f64};
+use crate::params::check_centroids;
+use crate::update::{self, ClusterSums};
+use crate::{Float, KMeansError, RowMajor};
+
+/// Picks `k` *distinct* rows of `data` (`n_features` values per row) uniformly at random as
+/// initial centroids, returned flat and row-major (`k × n_features`).
+///
+/// Unlike the tutorial's version, a row is never picked twice (a repeated row would leave one
+/// cluster empty for ever). The RNG is the caller's: pass a seeded one for reproducible starts.
+///
+/// # Errors
+///
+/// Shape errors as [`RowMajor::new`], [`KMeansError::NoRows`], [`KMeansError::ZeroK`] and
+/// [`KMeansError::KTooLarge`].
+///
+/// # Example
+///
+/// ```
+/// use k_means::initialize_random_centroids;
+/// use rand::SeedableRng;
+///
+/// let data = [0.0_f64, 0.0, 1.0, 1.0, 2.0, 2.0];
+/// let mut rng = rand::rngs::Xoshiro256PlusPlus::seed_from_u64(1);
+/// let c = initialize_random_centroids(&data, 2, 3, &mut rng)?;
+/// let mut picked: Vec<f64> = c.chunks(2).map(|r| r[0]).collect();
+/// picked.sort_by(f64::total_cmp);
+/// assert_eq!(picked, [0.0, 1.0, 2.0]);
+/// # Ok::<(), k_means::KMeansError>(())
+/// ```
+pub fn initialize_random_centroids<T: Float, R: Rng + ?Sized>(
+    data: &[T],
+    n_features: usize,
+    k: usize,
+    rng: &mut R,
+) -> Result<Vec<T>, KMeansError> {
+    let rows = RowMajor::new(data, n_features)?;
+    if rows.n_rows() == 0 {
+        return Err(KMeansError::NoRows);
+    }
+    if k == 0 {
+        return Err(KMeansError::ZeroK);
+    }
+    if k > rows.n_rows() {
+        return Err(KMeansError::KTooLarge {
+            k,
+            n_rows: rows.n_rows(),
+        });
+    }
+    Ok(gather_rows(rows, &random_distinct_rows(rows.n_rows(), k, rng)))
+}
+
+/// The Euclidean distance `√Σ (aᵢ − bᵢ)²`, accumulated in f64 and rounded to `T` once.
+///
+/// # Errors
+///
+/// [`KMeansError::FeatureMismatch`] if the slices differ in length.
+///
+/// # Example
+///
+/// ```
+/// use k_means::euclidean_distance;
+/// assert_eq!(euclidean_distance(&[0.0_f32, 0.0], &[3.0, 4.0])?, 5.0);
+/// assert!(euclidean_distance(&[0.0_f32], &[3.0, 4.0]).is_err());
+/// # Ok::<(), k_means::KMeansError>(())
+/// ```
+pub fn euclidean_distance<T: Float>(a: &[T], b: &[T]) -> Result<T, KMeansError> {
+    check_same_len(a, b)?;
+    Ok(T::from_f64_(sq_dist_f64(a, b).sqrt()))
+}
+
+/// The squared Euclidean distance `Σ (aᵢ − bᵢ)²`, accumulated in f64 and rounded to `T` once.
+/// This is what k-means minimises and compares; it saves the square root.
+///
+/// # Errors
+///
+/// [`KMeansError::FeatureMismatch`] if the slices differ in length.
+///
+/// # Example
+///
+/// ```
+/// use k_means::squared_euclidean_distance;
+/// assert_eq!(squared_euclidean_distance(&[0.0_f64, 0.0], &[3.0, 4.0])?, 25.0);
+/// # Ok::<(), k_means::KMeansError>(())
+/// ```
+pub fn squared_euclidean_distance<T: Float>(a: &[T], b: &[T]) -> Result<T, KMeansError> {
+    check_same_len(a, b)?;
+    Ok(T::from_f64_(sq_dist_f64(a, b)))
+}
+
+fn check_same_len<T>(a: &[T], b: &[T]) -> Result<(), KMeansError> {
+    if a.len() != b.len() {
+        return Err(KMeansError::FeatureMismatch {
+            expected: a.len(),
+            got: b.len(),
+        });
+    }
+    Ok(())
+}
+
+/// The index of the centroid nearest to `row`, among `centroids` (flat, `n_features` values
+/// each). Distances are compared squared, exactly in f64; ties go to the lowest index.
+///
+/// # Errors
+///
+/// [`KMeansError::FeatureMismatch`] if `row` does not have `n_features` values; shape errors as
+/// [`RowMajor::new`] for `centroids`; [`KMeansError::ZeroK`] if there are no centroids.
+///
+/// # Example
+///
+/// ```
+/// use k_means::closest_centroid;
+/// let centroids = [0.0_f64, 0.0, 10.0, 10.0];
+/// assert_eq!(closest_centroid(&[9.0, 8.0], &centroids, 2)?, 1);
+/// // Equidistant: the lower index wins.
+/// assert_eq!(closest_centroid(&[5.0, 5.0], &centroids, 2)?, 0);
+/// # Ok::<(), k_means::KMeansError>(())
+/// ```
+pub fn closest_centroid<T: Float>(
+    row: &[T],
+    centroids: &[T],
+    n_features: usize,
+) -> Result<usize, KMeansError> {
+    let c = RowMajor::new(centroids, n_features)?;
+    if c.n_rows() == 0 {
+        return Err(KMeansError::ZeroK);
+    }
+    if row.len() != n_features {
+        return Err(KMeansError::FeatureMismatch {
+            expected: n_features,
+            got: row.len(),
+        });
+    }
+    Ok(nearest_direct(row, centroids, n_features).0)
+}
+
+/// The assignment step: the label (nearest centroid, as [`closest_centroid`] defines it) of
+/// every row of `data`.
+///
+/// Runs the crate's tiled SIMD kernel, in parallel with the `rayon` feature; its labels are
+/// certified equal to the direct f64 computation.
+///
+/// # Errors
+///
+/// Shape errors as [`RowMajor::new`] for either buffer; [`KMeansError::ZeroK`] if there are no
+/// centroids; [`KMeansError::NonFinite`], [`KMeansError::ValueTooLarge`] or
+/// [`KMeansError::NonFiniteCentroid`] for bad values.
+///
+/// # Example
+///
+/// ```
+/// use k_means::create_clusters;
+/// let data = [0.0_f32, 1.0, 9.0, 10.0];
+/// let centroids = [0.5_f32, 9.5];
+/// assert_eq!(create_clusters(&data, &centroids, 1)?, vec![0, 0, 1, 1]);
+/// # Ok::<(), k_means::KMeansError>(())
+/// ```
+pub fn create_clusters<T: Float>(
+    data: &[T],
+    centroids: &[T],
+    n_features: usize,
+) -> Result<Vec<usize>, KMeansError> {
+    let rows = RowMajor::new(data, n_features)?;
+    let c = RowMajor::new(centroids, n_features)?;
+    if c.n_rows() == 0 {
+        return Err(KMeansError::ZeroK);
+    }
+    check_centroids(centroids, c.n_rows(), n_features)?;
+    rows.check_values()?;
+    let mut labels = vec![0; rows.n_rows()];
+    let mut upper = vec![0.0; rows.n_rows()];
+    assign_all(rows, centroids, &mut labels, &mut upper, false);
+    Ok(labels)
+}
+
+/// The update step: each cluster's mean, given every row's label and the centroids the labels
+/// were computed against (`k × n_features`). Sums are accumulated in f64.
+///
+/// **Empty clusters** never produce NaN: as in scikit-learn (and in [`KMeans::fit`](crate::KMeans::fit),
+/// which runs this same code), each empty cluster receives one of the rows farthest from their
+/// assigned centroid (farthest first, lowest row index on equal distance; lowest empty cluster
+/// first), and that row leaves its old cluster's mean. If no row is away from its centroid
+/// (fewer distinct rows than k), the cluster keeps its previous centroid.
+///
+/// # Errors
+///
+/// Shape errors as [`RowMajor::new`]; [`KMeansError::ZeroK`] for no centroids;
+/// [`KMeansError::LabelCount`] if `labels` does not have one entry per row;
+/// [`KMeansError::LabelOutOfRange`] for a label ≥ k; [`KMeansError::NonFinite`],
+/// [`KMeansError::ValueTooLarge`], [`KMeansError::NonFiniteCentroid`] for bad values.
+///
+/// # Example
+///
+/// ```
+/// use k_means::compute_means;
+/// let data = [0.0_f64, 2.0, 11.0, 20.0];
+/// let previous = [1.0, 15.0, 100.0];
+/// // Cluster 2 is empty: it takes the row farthest from its centroid (20.0, 5 away from 15),
+/// // which leaves cluster 1.
+/// let means = compute_means(&data, &[0, 0, 1, 1], &previous, 1)?;
+/// assert_eq!(means, vec![1.0, 11.0, 20.0]);
+/// # Ok::<(), k_means::KMeansError>(())
+/// ```
+pub fn compute_means<T: Float>(
+    data: &[T],
+    labels: &[usize],
+    centroids: &[T],
+    n_features: usize,
+) -> Result<Vec<T>, KMeansError> {
+    let rows = RowMajor::new(data, n_features)?;
+    let k = RowMajor::new(centroids, n_features)?.n_rows();
+    if k == 0 {
+        return Err(KMeansError::ZeroK);
+    }
+    check_centroids(centroids, k, n_features)?;
+    rows.check_values()?;
+    if labels.len() != rows.n_rows() {
+        return Err(KMeansError::LabelCount {
+            labels: labels.len(),
+            n_rows: rows.n_rows(),
+        });
+    }
+    if let Some(row) = labels.iter().position(|&l| l >= k) {
+        return Err(KMeansError::LabelOutOfRange {
+            row,
+            label: labels[row],
+            k,
+        });
+    }
+    let mut acc = ClusterSums::from_labels(rows, labels, k);
+    update::relocate_empty_clusters(rows, labels, centroids, &mut acc);
+    let mut out = vec![T::zero(); centroids.len()];
+    update::finish_means(&acc, centroids, &mut out);
+    Ok(out)
+}
