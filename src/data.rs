@@ -53,7 +53,7 @@ impl<'a, T: Float> RowMajor<'a, T> {
         if n_features == 0 {
             return Err(KMeansError::ZeroFeatures);
         }
-        if data.len() % n_features != 0 {
+        if !data.len().is_multiple_of(n_features) {
             return Err(KMeansError::ShapeMismatch {
                 len: data.len(),
                 n_features,

@@ -25,7 +25,7 @@ pub struct Blobs<T> {
 /// # Errors
 ///
 /// [`KMeansError::ZeroFeatures`] if `n_features` is 0, [`KMeansError::ZeroK`] if `n_centers`
-/// is 0, [`KMeansError::InvalidTolerance`] if `cluster_std` is negative or not finite.
+/// is 0, [`KMeansError::InvalidClusterStd`] if `cluster_std` is negative or not finite.
 ///
 /// # Example
 ///

@@ -73,6 +73,13 @@ pub enum KMeansError {
         /// The tolerance that was given.
         tolerance: f64,
     },
+    /// A standard deviation given to [`make_blobs`](crate::datasets::make_blobs) was negative,
+    /// NaN or infinite.
+    #[error("the cluster standard deviation must be finite and non-negative, got {cluster_std}")]
+    InvalidClusterStd {
+        /// The value that was given.
+        cluster_std: f64,
+    },
     /// `max_iter` was 0.
     #[error("max_iter must be at least 1")]
     ZeroMaxIter,

@@ -2,6 +2,7 @@
 //! f64 sums per cluster, the empty-cluster policy, and the division into new centroids.
 
 use crate::kernels::sq_dist_f64;
+use crate::parallel::chunk_rows;
 use crate::{Float, RowMajor};
 
 /// Per-cluster sums (`k × d`, f64) and row counts.
@@ -30,17 +31,25 @@ impl ClusterSums {
         }
     }
 
-    /// Sums of `rows` by `labels`, in row order.
+    /// Sums of `rows` by `labels`: per chunk of [`chunk_rows`] rows in row order, chunks merged
+    /// in order. This is exactly how the assignment step of `fit` accumulates, so
+    /// [`compute_means`](crate::compute_means) and `fit` agree to the last bit.
     pub(crate) fn from_labels<T: Float>(rows: RowMajor<'_, T>, labels: &[usize], k: usize) -> Self {
         let d = rows.n_features();
-        let mut s = ClusterSums::zeros(k, d);
-        for (row, &l) in rows.rows().zip(labels) {
-            s.counts[l] += 1;
-            for (acc, &v) in s.sums[l * d..(l + 1) * d].iter_mut().zip(row) {
-                *acc += v.to_f64_();
+        let chunk = chunk_rows(rows.n_rows(), k, d);
+        let mut total = ClusterSums::zeros(k, d);
+        for (c, chunk_labels) in labels.chunks(chunk).enumerate() {
+            let part = rows.slice_rows(c * chunk, (c + 1) * chunk);
+            let mut s = ClusterSums::zeros(k, d);
+            for (row, &l) in part.rows().zip(chunk_labels) {
+                s.counts[l] += 1;
+                for (acc, &v) in s.sums[l * d..(l + 1) * d].iter_mut().zip(row) {
+                    *acc += v.to_f64_();
+                }
             }
+            total.merge(&s);
         }
-        s
+        total
     }
 }
 

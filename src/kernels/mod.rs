@@ -20,14 +20,14 @@ mod tile;
 
 use crate::{Float, RowMajor};
 
-/// Rows per micro-kernel call: 6 rows × 2 SIMD registers of centroids = 12 accumulators, which
-/// with 2 centroid loads and 1 broadcast fits the 16 AVX2 registers.
-pub(crate) const MR: usize = 6;
-/// Rows per tile: the packed tile (`TILE_ROWS × n_features`) and its scores
-/// (`TILE_ROWS × k`) stay in L1/L2 while the epilogue and the centroid sums read them.
-pub(crate) const TILE_ROWS: usize = 8 * MR;
+/// Centroids per micro-kernel block: 6 centroids × 2 registers of rows = 12 accumulators, which
+/// with 2 row loads and 1 broadcast fits the 16 AVX2 registers.
+pub(crate) const MC: usize = 6;
+/// Rows per tile (a multiple of every row-panel width): the packed tile stays in L1/L2 while the
+/// epilogue and the centroid sums read it.
+pub(crate) const TILE_ROWS: usize = 64;
 
-/// Centroids per panel: two 256-bit registers' worth of lanes (16 f32 or 8 f64).
+/// Rows per row panel: two 256-bit registers' worth of lanes (16 f32 or 8 f64).
 #[inline(always)]
 pub(crate) const fn panel_width<T>() -> usize {
     64 / core::mem::size_of::<T>()
@@ -98,8 +98,8 @@ pub(crate) fn nearest_direct<T: Float>(row: &[T], centroids: &[T], n_features: u
     best
 }
 
-/// Centroids prepared for the tiled kernel: centred on their mean, packed into panels of
-/// [`panel_width`] centroids laid out feature by feature, with their half squared norms.
+/// Centroids prepared for the tiled kernel: centred on their mean, packed into blocks of [`MC`]
+/// centroids laid out feature by feature, with their half squared norms.
 #[derive(Debug, Clone)]
 pub(crate) struct Prepared<'c, T> {
     k: usize,
@@ -108,9 +108,9 @@ pub(crate) struct Prepared<'c, T> {
     centroids: &'c [T],
     /// μ, the centroids' mean, subtracted from rows and centroids before the dot products.
     origin: Vec<f64>,
-    /// `n_panels × n_features × W`; lanes past `k` are zero.
-    panels: Vec<T>,
-    /// `½‖c̃‖²` per lane; lanes past `k` are +∞ so they never win.
+    /// `n_blocks × n_features × MC`; centroids past `k` are zero.
+    blocks: Vec<T>,
+    /// `½‖c̃‖²` per centroid; padding past `k` is +∞ so it never wins.
     half_norms: Vec<T>,
     /// The largest `‖c̃‖`, for the rounding-error bound.
     max_norm: f64,
@@ -126,8 +126,7 @@ impl<'c, T: Float> Prepared<'c, T> {
     pub(crate) fn with_backend(centroids: &'c [T], n_features: usize, backend: Backend) -> Self {
         let d = n_features;
         let k = centroids.len() / d;
-        let w = panel_width::<T>();
-        let n_panels = k.div_ceil(w);
+        let n_blocks = k.div_ceil(MC);
         let mut origin = vec![0.0_f64; d];
         for c in centroids.chunks_exact(d) {
             for (o, &v) in origin.iter_mut().zip(c) {
@@ -137,15 +136,15 @@ impl<'c, T: Float> Prepared<'c, T> {
         for o in &mut origin {
             *o /= k as f64;
         }
-        let mut panels = vec![T::zero(); n_panels * d * w];
-        let mut half_norms = vec![T::infinity(); n_panels * w];
+        let mut blocks = vec![T::zero(); n_blocks * d * MC];
+        let mut half_norms = vec![T::infinity(); n_blocks * MC];
         let mut max_norm = 0.0_f64;
         for (j, c) in centroids.chunks_exact(d).enumerate() {
-            let (p, lane) = (j / w, j % w);
+            let (b, m) = (j / MC, j % MC);
             let mut norm_sq = 0.0_f64;
             for f in 0..d {
                 let v = T::from_f64_(c[f].to_f64_() - origin[f]);
-                panels[(p * d + f) * w + lane] = v;
+                blocks[(b * d + f) * MC + m] = v;
                 norm_sq += v.to_f64_() * v.to_f64_();
             }
             half_norms[j] = T::from_f64_(0.5 * norm_sq);
@@ -156,7 +155,7 @@ impl<'c, T: Float> Prepared<'c, T> {
             n_features: d,
             centroids,
             origin,
-            panels,
+            blocks,
             half_norms,
             max_norm,
             backend,
@@ -168,7 +167,7 @@ impl<'c, T: Float> Prepared<'c, T> {
         self.k
     }
 
-    /// Number of score columns per row in a tile (k rounded up to whole panels).
+    /// k rounded up to whole centroid blocks.
     fn padded_k(&self) -> usize {
         self.half_norms.len()
     }
@@ -189,71 +188,61 @@ impl<'c, T: Float> Prepared<'c, T> {
 pub(crate) struct Scratch<T> {
     packed: Vec<T>,
     x_norm_sq: Vec<f64>,
+    best: Vec<tile::BestTwo<T>>,
     scores: Vec<T>,
 }
 
 impl<T: Float> Scratch<T> {
     pub(crate) fn new(prep: &Prepared<'_, T>) -> Self {
+        let zero = tile::BestTwo {
+            best: T::zero(),
+            index: T::zero(),
+            second: T::zero(),
+        };
         Scratch {
             packed: vec![T::zero(); TILE_ROWS * prep.n_features],
             x_norm_sq: vec![0.0; TILE_ROWS],
-            scores: vec![T::zero(); TILE_ROWS * prep.padded_k()],
+            best: vec![zero; TILE_ROWS],
+            scores: Vec::new(),
         }
     }
 }
 
-/// Runs the tiled kernel over `rows` and hands each tile's scores to `epilogue`, as
-/// `(first row of the tile within rows, rows in the tile, ‖x̃‖² per row, scores)`, where the
-/// scores of tile row `r` are `scores[r * padded_k .. r * padded_k + k]`.
-fn for_each_tile<T: Float>(
-    rows: RowMajor<'_, T>,
+/// Packs rows `start .. start + len` of `data` as centred row panels (`[q][f][RW]`, padding rows
+/// zero) into `scratch.packed`, with each row's `‖x̃‖²` (f64, from the packed values). Returns
+/// the number of panels.
+fn pack_tile<T: Float>(
+    data: &[T],
+    start: usize,
+    len: usize,
     prep: &Prepared<'_, T>,
     scratch: &mut Scratch<T>,
-    mut epilogue: impl FnMut(usize, usize, &[f64], &[T], usize),
-) {
+) -> usize {
     let d = prep.n_features;
-    let kp = prep.padded_k();
-    let n = rows.n_rows();
-    let data = rows.as_slice();
-    let mut start = 0;
-    while start < n {
-        let len = TILE_ROWS.min(n - start);
-        let groups = len.div_ceil(MR);
-        // Pack the tile as groups of MR rows, feature-major within a group ([g][f][r]), centred.
-        let packed = &mut scratch.packed[..groups * MR * d];
-        for g in 0..groups {
-            for r in 0..MR {
-                let i = g * MR + r;
-                let dst_base = g * MR * d;
-                if i < len {
-                    let src = &data[(start + i) * d..(start + i + 1) * d];
-                    let mut norm_sq = 0.0_f64;
-                    for f in 0..d {
-                        let v = T::from_f64_(src[f].to_f64_() - prep.origin[f]);
-                        packed[dst_base + f * MR + r] = v;
-                        norm_sq += v.to_f64_() * v.to_f64_();
-                    }
-                    scratch.x_norm_sq[i] = norm_sq;
-                } else {
-                    for f in 0..d {
-                        packed[dst_base + f * MR + r] = T::zero();
-                    }
+    let rw = panel_width::<T>();
+    let n_panels = len.div_ceil(rw);
+    let packed = &mut scratch.packed[..n_panels * rw * d];
+    for q in 0..n_panels {
+        let panel = &mut packed[q * rw * d..(q + 1) * rw * d];
+        for r in 0..rw {
+            let i = q * rw + r;
+            if i < len {
+                let src = &data[(start + i) * d..(start + i + 1) * d];
+                let mut norm_sq = 0.0_f64;
+                for f in 0..d {
+                    let v = T::from_f64_(src[f].to_f64_() - prep.origin[f]);
+                    panel[f * rw + r] = v;
+                    norm_sq += v.to_f64_() * v.to_f64_();
+                }
+                scratch.x_norm_sq[i] = norm_sq;
+            } else {
+                for f in 0..d {
+                    panel[f * rw + r] = T::zero();
                 }
             }
         }
-        let scores = &mut scratch.scores[..groups * MR * kp];
-        tile::scores(
-            prep.backend,
-            packed,
-            groups,
-            d,
-            &prep.panels,
-            &prep.half_norms,
-            scores,
-        );
-        epilogue(start, len, &scratch.x_norm_sq[..len], scores, kp);
-        start += len;
     }
+    n_panels
 }
 
 /// Where the assignment step writes its per-row results.
@@ -285,49 +274,41 @@ pub(crate) fn assign<T: Float>(
         mut second_lower_sq,
     } = out;
     let d = prep.n_features;
-    let k = prep.k;
+    let n = rows.n_rows();
     let data = rows.as_slice();
-    for_each_tile(rows, prep, scratch, |start, len, x_norm_sq, scores, kp| {
+    let mut start = 0;
+    while start < n {
+        let len = TILE_ROWS.min(n - start);
+        let n_panels = pack_tile(data, start, len, prep, scratch);
+        tile::best_two(
+            prep.backend,
+            &scratch.packed,
+            n_panels,
+            d,
+            &prep.blocks,
+            &prep.half_norms,
+            &mut scratch.best,
+        );
         for r in 0..len {
-            let s = &scores[r * kp..r * kp + k];
-            // Best and second-best score; strict `<` keeps the lowest index on ties.
-            let (mut b, mut sb, mut ss) = (0usize, s[0], T::infinity());
-            for (j, &v) in s.iter().enumerate().skip(1) {
-                if v < sb {
-                    ss = sb;
-                    sb = v;
-                    b = j;
-                } else if v < ss {
-                    ss = v;
-                }
-            }
-            let (sb, ss) = (sb.to_f64_(), ss.to_f64_());
-            let xn2 = x_norm_sq[r];
+            let tile::BestTwo { best, index, second } = scratch.best[r];
+            let (sb, ss) = (best.to_f64_(), second.to_f64_());
+            let mut b = index.to_f64_() as usize;
+            let xn2 = scratch.x_norm_sq[r];
             let err = prep.score_error_bound(xn2.sqrt());
             let i = start + r;
             let row = &data[i * d..(i + 1) * d];
             let mut upper = (xn2 + 2.0 * (sb + err)).max(0.0);
-            if ss - sb <= 2.0 * err {
-                // Not certified: some other centroid may truly be as near. Decide among every
-                // candidate within the error window with direct f64 distances.
-                let window = sb + 2.0 * err;
-                let mut best = (usize::MAX, f64::INFINITY);
-                for (j, &v) in s.iter().enumerate() {
-                    if v.to_f64_() <= window {
-                        let dist = sq_dist_f64(row, &prep.centroids[j * d..(j + 1) * d]);
-                        if dist < best.1 {
-                            best = (j, dist);
-                        }
-                    }
-                }
-                b = best.0;
-                upper = best.1;
+            let certified = ss - sb > 2.0 * err;
+            if !certified {
+                // Another centroid may truly be as near: decide among every centroid whose
+                // score could be within the error window, by direct f64 distances.
+                (b, upper) = recheck(prep, row, xn2, sb + 2.0 * err, err);
             }
             labels[i] = b;
             upper_sq[i] = upper;
             if let Some(second) = second_lower_sq.as_deref_mut() {
-                // With a re-check the runner-up may be the tile's best, so bound by the smaller.
-                let lower_score = if ss - sb <= 2.0 * err { sb } else { ss };
+                // Without a certificate the runner-up may score as low as the tile's best.
+                let lower_score = if certified { ss } else { sb };
                 second[i] = (xn2 + 2.0 * (lower_score - err)).max(0.0);
             }
             if let Some((sums, counts)) = sums.as_mut() {
@@ -337,7 +318,45 @@ pub(crate) fn assign<T: Float>(
                 }
             }
         }
-    });
+        start += len;
+    }
+}
+
+/// The exact decision for a row whose label the tiled scores could not certify: every centroid
+/// whose direct-from-f64 score is within `window` (recomputed in f64 from the centred values, so
+/// the candidate set is a superset of the true near-ties) is compared by direct f64 distance.
+#[cold]
+fn recheck<T: Float>(
+    prep: &Prepared<'_, T>,
+    row: &[T],
+    x_norm_sq: f64,
+    window: f64,
+    err: f64,
+) -> (usize, f64) {
+    let d = prep.n_features;
+    let mut best = (usize::MAX, f64::INFINITY);
+    for j in 0..prep.k {
+        let c = &prep.centroids[j * d..(j + 1) * d];
+        // Cheap f64 score of centroid j, accurate to well within `err`.
+        let mut dot = 0.0;
+        let mut cn = 0.0;
+        for f in 0..d {
+            let cv = c[f].to_f64_() - prep.origin[f];
+            dot += (row[f].to_f64_() - prep.origin[f]) * cv;
+            cn += cv * cv;
+        }
+        if 0.5 * cn - dot <= window + err {
+            let dist = sq_dist_f64(row, c);
+            if dist < best.1 {
+                best = (j, dist);
+            }
+        }
+    }
+    debug_assert!(
+        best.0 < prep.k,
+        "the best centroid is always a candidate (‖x̃‖² = {x_norm_sq})"
+    );
+    best
 }
 
 /// Squared distances from every row to every prepared centroid, as the tiled kernel computes
@@ -348,15 +367,34 @@ pub(crate) fn sq_distances<T: Float>(
     scratch: &mut Scratch<T>,
     out: &mut [f64],
 ) {
+    let d = prep.n_features;
     let k = prep.k;
-    for_each_tile(rows, prep, scratch, |start, len, x_norm_sq, scores, kp| {
+    let n = rows.n_rows();
+    let data = rows.as_slice();
+    let stride = TILE_ROWS;
+    scratch.scores.resize(prep.padded_k() * stride, T::zero());
+    let mut start = 0;
+    while start < n {
+        let len = TILE_ROWS.min(n - start);
+        let n_panels = pack_tile(data, start, len, prep, scratch);
+        tile::scores(
+            prep.backend,
+            &scratch.packed,
+            n_panels,
+            d,
+            &prep.blocks,
+            &prep.half_norms,
+            &mut scratch.scores,
+            stride,
+        );
         for r in 0..len {
             let o = &mut out[(start + r) * k..(start + r + 1) * k];
-            for (dst, &s) in o.iter_mut().zip(&scores[r * kp..r * kp + k]) {
-                *dst = (x_norm_sq[r] + 2.0 * s.to_f64_()).max(0.0);
+            for (j, dst) in o.iter_mut().enumerate() {
+                *dst = (scratch.x_norm_sq[r] + 2.0 * scratch.scores[j * stride + r].to_f64_()).max(0.0);
             }
         }
-    });
+        start += len;
+    }
 }
 
 #[cfg(test)]

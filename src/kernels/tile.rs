@@ -1,100 +1,237 @@
-//! The register-blocked micro-kernel: scores `½‖c̃‖² − x̃·c̃` for a tile of packed rows against
-//! every packed centroid panel.
+//! The register-blocked micro-kernel over a packed tile of rows and packed centroids.
 //!
-//! One generic body, [`scores_generic`], is compiled twice: as portable code (the reference,
-//! always built) and inside a `#[target_feature(enable = "avx2,fma")]` function, where LLVM
-//! turns the fixed-size accumulator arrays into 12 ymm registers and the `mul_add` into FMA.
-//! Which copy runs is decided once per tile, never per element.
+//! Orientation: **rows in SIMD lanes, centroids broadcast.** A row panel holds `RW` centred rows
+//! feature by feature (`[f][RW]`, two registers of rows); a centroid block holds `MC = 6`
+//! centred centroids feature by feature (`[f][MC]`). The micro-kernel keeps `MC × RW`
+//! accumulators (12 registers) and, per feature, loads the two row registers, broadcasts six
+//! centroid values and issues twelve FMAs. Because each accumulator register holds one centroid's
+//! scores for `RW` different rows, the nearest-centroid epilogue is purely vertical (compare and
+//! select per lane, no shuffles): it keeps, per row, the best score, its index and the runner-up
+//! while the accumulators are still in registers. No score matrix is ever written for the
+//! assignment; [`scores`] writes one tile's scores for callers that need every distance.
+//!
+//! One generic body is compiled twice: as portable code (the reference, always built) and inside
+//! a `#[target_feature(enable = "avx2,fma")]` function, where LLVM maps the fixed-size arrays
+//! onto ymm registers and `mul_add` onto FMA. The choice is made once per tile.
 
-use super::{Backend, MR, panel_width};
+use super::{Backend, MC, panel_width};
 use crate::Float;
 
-/// Computes `scores[(g·MR + r) · kp + j] = half_norms[j] − x̃_{g,r} · c̃_j` for every row of the
-/// `groups` packed groups and every padded centroid lane `j < kp`.
+/// The per-row result of the fused epilogue: best score, its centroid index (as `T`, exact
+/// below 2²⁴), and the second-best score.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct BestTwo<T> {
+    pub best: T,
+    pub index: T,
+    pub second: T,
+}
+
+/// Nearest and second-nearest score of every row of `panels` row panels (`[q][f][RW]`) against
+/// all centroid blocks (`[b][f][MC]`, half norms per centroid, padding +∞).
+/// `out[q * RW + r]` receives row `r` of panel `q`.
+#[inline]
+pub(super) fn best_two<T: Float>(
+    backend: Backend,
+    rows: &[T],
+    n_panels: usize,
+    d: usize,
+    blocks: &[T],
+    half_norms: &[T],
+    out: &mut [BestTwo<T>],
+) {
+    match backend {
+        Backend::Scalar => best_two_generic::<T, false>(rows, n_panels, d, blocks, half_norms, out),
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: `Backend::Avx2Fma` is only produced by `Backend::detect` after
+        // `is_x86_feature_detected!` confirmed AVX2 and FMA.
+        Backend::Avx2Fma => unsafe { best_two_avx2_fma(rows, n_panels, d, blocks, half_norms, out) },
+    }
+}
+
+/// Every score of every row: `out[j * stride + q * RW + r] = ½‖c̃ⱼ‖² − x̃·c̃ⱼ` for centroid `j`
+/// (including padding centroids, which score +∞) and row `r` of panel `q`.
 #[inline]
 pub(super) fn scores<T: Float>(
     backend: Backend,
-    packed: &[T],
-    groups: usize,
+    rows: &[T],
+    n_panels: usize,
     d: usize,
-    panels: &[T],
+    blocks: &[T],
     half_norms: &[T],
     out: &mut [T],
+    stride: usize,
 ) {
     match backend {
-        Backend::Scalar => scores_generic::<T, false>(packed, groups, d, panels, half_norms, out),
+        Backend::Scalar => scores_generic::<T, false>(rows, n_panels, d, blocks, half_norms, out, stride),
         #[cfg(target_arch = "x86_64")]
-        // SAFETY: `Backend::Avx2Fma` is only ever produced by `Backend::detect` after
-        // `is_x86_feature_detected!` confirmed both AVX2 and FMA.
-        Backend::Avx2Fma => unsafe { scores_avx2_fma(packed, groups, d, panels, half_norms, out) },
+        // SAFETY: as in `best_two`.
+        Backend::Avx2Fma => unsafe { scores_avx2_fma(rows, n_panels, d, blocks, half_norms, out, stride) },
     }
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
-fn scores_avx2_fma<T: Float>(
-    packed: &[T],
-    groups: usize,
+fn best_two_avx2_fma<T: Float>(
+    rows: &[T],
+    n_panels: usize,
     d: usize,
-    panels: &[T],
+    blocks: &[T],
+    half_norms: &[T],
+    out: &mut [BestTwo<T>],
+) {
+    best_two_generic::<T, true>(rows, n_panels, d, blocks, half_norms, out);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn scores_avx2_fma<T: Float>(
+    rows: &[T],
+    n_panels: usize,
+    d: usize,
+    blocks: &[T],
     half_norms: &[T],
     out: &mut [T],
+    stride: usize,
 ) {
-    scores_generic::<T, true>(packed, groups, d, panels, half_norms, out);
+    scores_generic::<T, true>(rows, n_panels, d, blocks, half_norms, out, stride);
 }
 
 #[inline(always)]
-fn scores_generic<T: Float, const FUSED: bool>(
-    packed: &[T],
-    groups: usize,
+fn best_two_generic<T: Float, const FUSED: bool>(
+    rows: &[T],
+    n_panels: usize,
     d: usize,
-    panels: &[T],
+    blocks: &[T],
     half_norms: &[T],
-    out: &mut [T],
+    out: &mut [BestTwo<T>],
 ) {
-    // The panel width is a property of T (two 256-bit registers); monomorphise on it.
+    // The row-panel width is a property of T (two 256-bit registers); monomorphise on it.
     if panel_width::<T>() == 16 {
-        blocked::<T, 16, FUSED>(packed, groups, d, panels, half_norms, out);
+        best_two_rw::<T, 16, 8, FUSED>(rows, n_panels, d, blocks, half_norms, out);
     } else {
-        blocked::<T, 8, FUSED>(packed, groups, d, panels, half_norms, out);
+        best_two_rw::<T, 8, 4, FUSED>(rows, n_panels, d, blocks, half_norms, out);
     }
 }
 
 #[inline(always)]
-fn blocked<T: Float, const W: usize, const FUSED: bool>(
-    packed: &[T],
-    groups: usize,
+fn scores_generic<T: Float, const FUSED: bool>(
+    rows: &[T],
+    n_panels: usize,
     d: usize,
-    panels: &[T],
+    blocks: &[T],
     half_norms: &[T],
     out: &mut [T],
+    stride: usize,
 ) {
-    let kp = half_norms.len();
-    let n_panels = kp / W;
-    // Panel-outer: one panel (d × W) stays in L1 while every row group of the tile passes it.
-    for p in 0..n_panels {
-        let panel = &panels[p * d * W..(p + 1) * d * W];
-        let hn: &[T; W] = half_norms[p * W..(p + 1) * W].try_into().unwrap();
-        for g in 0..groups {
-            let xs = &packed[g * d * MR..(g + 1) * d * MR];
-            let mut acc = [[T::zero(); W]; MR];
-            for (x, c) in xs.chunks_exact(MR).zip(panel.chunks_exact(W)) {
-                let x: &[T; MR] = x.try_into().unwrap();
-                let c: &[T; W] = c.try_into().unwrap();
-                for r in 0..MR {
-                    for l in 0..W {
-                        acc[r][l] = if FUSED {
-                            x[r].mul_add(c[l], acc[r][l])
-                        } else {
-                            acc[r][l] + x[r] * c[l]
-                        };
-                    }
+    if panel_width::<T>() == 16 {
+        scores_rw::<T, 16, 8, FUSED>(rows, n_panels, d, blocks, half_norms, out, stride);
+    } else {
+        scores_rw::<T, 8, 4, FUSED>(rows, n_panels, d, blocks, half_norms, out, stride);
+    }
+}
+
+/// `acc[m][r] = x̃_r · c̃_m` for one row panel and one centroid block.
+///
+/// The accumulators are kept as two halves of `RW / 2` lanes (one register each): LLVM's SLP
+/// vectoriser maps 6 × 8-lane f32 arrays onto registers but gives up on one 6 × 16 array.
+#[inline(always)]
+fn dot_block<T: Float, const RW: usize, const H: usize, const FUSED: bool>(
+    panel: &[T],
+    block: &[T],
+) -> [[T; RW]; MC] {
+    debug_assert_eq!(2 * H, RW);
+    let mut lo = [[T::zero(); H]; MC];
+    let mut hi = [[T::zero(); H]; MC];
+    let half = H;
+    for (x, c) in panel.chunks_exact(RW).zip(block.chunks_exact(MC)) {
+        let c: &[T; MC] = c.try_into().unwrap();
+        let (xl, xh) = x.split_at(half);
+        for m in 0..MC {
+            for r in 0..half {
+                lo[m][r] = if FUSED {
+                    c[m].mul_add(xl[r], lo[m][r])
+                } else {
+                    lo[m][r] + c[m] * xl[r]
+                };
+                hi[m][r] = if FUSED {
+                    c[m].mul_add(xh[r], hi[m][r])
+                } else {
+                    hi[m][r] + c[m] * xh[r]
+                };
+            }
+        }
+    }
+    let mut acc = [[T::zero(); RW]; MC];
+    for m in 0..MC {
+        acc[m][..half].copy_from_slice(&lo[m]);
+        acc[m][half..].copy_from_slice(&hi[m]);
+    }
+    acc
+}
+
+#[inline(always)]
+fn best_two_rw<T: Float, const RW: usize, const H: usize, const FUSED: bool>(
+    rows: &[T],
+    n_panels: usize,
+    d: usize,
+    blocks: &[T],
+    half_norms: &[T],
+    out: &mut [BestTwo<T>],
+) {
+    let n_blocks = half_norms.len() / MC;
+    for q in 0..n_panels {
+        let panel = &rows[q * d * RW..(q + 1) * d * RW];
+        let mut m1 = [T::infinity(); RW];
+        let mut m2 = [T::infinity(); RW];
+        let mut i1 = [T::zero(); RW];
+        for b in 0..n_blocks {
+            let acc = dot_block::<T, RW, H, FUSED>(panel, &blocks[b * d * MC..(b + 1) * d * MC]);
+            for m in 0..MC {
+                let h = half_norms[b * MC + m];
+                let j = T::from_f64_((b * MC + m) as f64);
+                for r in 0..RW {
+                    // Plain compares and selects (not `Float::min`, whose NaN handling blocks
+                    // vectorisation; the data is NaN-free). Strict `<` over increasing j keeps
+                    // the lowest index on ties.
+                    let s = h - acc[m][r];
+                    let lt = s < m1[r];
+                    let m2_else = if s < m2[r] { s } else { m2[r] };
+                    m2[r] = if lt { m1[r] } else { m2_else };
+                    i1[r] = if lt { j } else { i1[r] };
+                    m1[r] = if lt { s } else { m1[r] };
                 }
             }
-            for r in 0..MR {
-                let o = &mut out[(g * MR + r) * kp + p * W..(g * MR + r) * kp + (p + 1) * W];
-                for l in 0..W {
-                    o[l] = hn[l] - acc[r][l];
+        }
+        for r in 0..RW {
+            out[q * RW + r] = BestTwo {
+                best: m1[r],
+                index: i1[r],
+                second: m2[r],
+            };
+        }
+    }
+}
+
+#[inline(always)]
+fn scores_rw<T: Float, const RW: usize, const H: usize, const FUSED: bool>(
+    rows: &[T],
+    n_panels: usize,
+    d: usize,
+    blocks: &[T],
+    half_norms: &[T],
+    out: &mut [T],
+    stride: usize,
+) {
+    let n_blocks = half_norms.len() / MC;
+    for q in 0..n_panels {
+        let panel = &rows[q * d * RW..(q + 1) * d * RW];
+        for b in 0..n_blocks {
+            let acc = dot_block::<T, RW, H, FUSED>(panel, &blocks[b * d * MC..(b + 1) * d * MC]);
+            for m in 0..MC {
+                let h = half_norms[b * MC + m];
+                let o = &mut out[(b * MC + m) * stride + q * RW..(b * MC + m) * stride + (q + 1) * RW];
+                for r in 0..RW {
+                    o[r] = h - acc[m][r];
                 }
             }
         }
