@@ -1,5 +1,6 @@
 //! The iteration: Lloyd's algorithm over the tiled kernel, chunked and merged in a fixed order.
 
+use crate::hamerly::HamerlyBounds;
 use crate::kernels::{self, AssignOut, Prepared, Scratch};
 use crate::parallel::{chunk_rows, map_ordered, worth_parallel};
 use crate::update::{self, ClusterSums};
@@ -25,7 +26,14 @@ pub enum Algorithm {
     /// Lloyd's algorithm: every row against every centroid, every iteration, through the
     /// tiled SIMD kernel. The right choice for small k and poorly separated data.
     Lloyd,
-    /// Chosen by the crate from the data's shape (currently always [`Algorithm::Lloyd`]).
+    /// Hamerly's algorithm (SDM 2010): two distance bounds per row skip the rows whose label
+    /// cannot change; the rest go through the same tiled kernel. O(n) extra memory. Pays off
+    /// once clusters are separated enough that most rows stay put, typically for k ≥ 8 and
+    /// low-to-moderate dimension.
+    Hamerly,
+    /// Chosen by the crate: Lloyd for k < 8, otherwise Hamerly, falling back to Lloyd for the
+    /// rest of the run when (after the first three iterations) the bounds skip fewer than a
+    /// quarter of the rows three iterations in a row.
     #[default]
     Auto,
 }
@@ -46,6 +54,8 @@ pub(crate) struct RunConfig {
     pub max_iter: usize,
     /// Absolute tolerance on the total squared centroid shift.
     pub tol: f64,
+    /// Which exact algorithm assigns the rows.
+    pub algorithm: Algorithm,
 }
 
 /// One assignment step over all rows: labels (and distance bounds) written in place, the
@@ -113,14 +123,31 @@ pub(crate) fn inertia<T: Float>(rows: RowMajor<'_, T>, centroids: &[T], labels: 
     partial.iter().sum()
 }
 
-/// Lloyd's algorithm from `init`, with scikit-learn's stopping rule: stop when the labels no
-/// longer change ("strict" convergence) or when the total squared centroid shift is at most
-/// `tol`. Without strict convergence, one more assignment makes the labels consistent with the
-/// returned centroids.
-pub(crate) fn lloyd<T: Float>(rows: RowMajor<'_, T>, init: Vec<T>, cfg: RunConfig) -> RunOutcome<T> {
+/// Auto picks Hamerly from this many clusters up; below it a Lloyd pass is so cheap that the
+/// bounds' bookkeeping does not pay.
+const AUTO_HAMERLY_MIN_K: usize = 8;
+
+/// One run from `init`, with scikit-learn's stopping rule: stop when the labels no longer change
+/// ("strict" convergence) or when the total squared centroid shift is at most `tol`. Without
+/// strict convergence, one more assignment makes the labels consistent with the returned
+/// centroids. Every algorithm produces the same labels each iteration (they are all exact), and
+/// the sums are always taken in the same chunked order, so they all return the same model.
+pub(crate) fn run<T: Float>(rows: RowMajor<'_, T>, init: Vec<T>, cfg: RunConfig) -> RunOutcome<T> {
     let n = rows.n_rows();
+    let d = rows.n_features();
+    let k = init.len() / d;
+    let use_hamerly = match cfg.algorithm {
+        Algorithm::Lloyd => false,
+        Algorithm::Hamerly => true,
+        Algorithm::Auto => k >= AUTO_HAMERLY_MIN_K,
+    };
+    let mut bounds = use_hamerly.then(|| HamerlyBounds::new(n));
+    // Under Auto, give up on the bounds after three iterations in a row in which more than 3/4
+    // of the rows needed every distance anyway: Lloyd's full pass is then cheaper.
+    let mut poor_iterations = 0;
     let mut centroids = init;
     let mut next = centroids.clone();
+    let mut previous = centroids.clone();
     let mut labels = vec![usize::MAX; n];
     let mut labels_old = vec![usize::MAX; n];
     let mut upper = vec![0.0_f64; n];
@@ -129,10 +156,29 @@ pub(crate) fn lloyd<T: Float>(rows: RowMajor<'_, T>, init: Vec<T>, cfg: RunConfi
     let mut n_iter = 0;
     for it in 0..cfg.max_iter {
         n_iter = it + 1;
-        let mut acc = assign_all(rows, &centroids, &mut labels, &mut upper, true);
+        let mut acc = match bounds.as_mut() {
+            Some(b) => {
+                let recomputed = b.step(rows, &centroids, &previous, &mut labels);
+                // The first iterations move centroids far and prune little on any data; judge
+                // the bounds only after those.
+                if cfg.algorithm == Algorithm::Auto && it >= 3 {
+                    poor_iterations = if 4 * recomputed > 3 * n {
+                        poor_iterations + 1
+                    } else {
+                        0
+                    };
+                    if poor_iterations >= 3 {
+                        bounds = None;
+                    }
+                }
+                ClusterSums::from_labels(rows, &labels, k)
+            }
+            None => assign_all(rows, &centroids, &mut labels, &mut upper, true),
+        };
         update::relocate_empty_clusters(rows, &labels, &centroids, &mut acc);
         update::finish_means(&acc, &centroids, &mut next);
         let shift = update::total_sq_shift(&centroids, &next);
+        previous.copy_from_slice(&centroids);
         std::mem::swap(&mut centroids, &mut next);
         if labels == labels_old {
             strict = true;
@@ -155,5 +201,60 @@ pub(crate) fn lloyd<T: Float>(rows: RowMajor<'_, T>, init: Vec<T>, cfg: RunConfi
         inertia,
         n_iter,
         converged,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::datasets::make_blobs;
+
+    fn fit_with<T: Float>(data: &[T], d: usize, k: usize, algorithm: Algorithm, tol: f64) -> RunOutcome<T> {
+        let rows = RowMajor::new(data, d).unwrap();
+        let init = data[..k * d].to_vec();
+        run(
+            rows,
+            init,
+            RunConfig {
+                max_iter: 100,
+                tol,
+                algorithm,
+            },
+        )
+    }
+
+    fn assert_same<T: Float>(a: &RunOutcome<T>, b: &RunOutcome<T>) {
+        assert_eq!(a.labels, b.labels);
+        assert_eq!(a.centroids, b.centroids);
+        assert_eq!(a.n_iter, b.n_iter);
+        assert_eq!(a.inertia.to_bits(), b.inertia.to_bits());
+    }
+
+    #[test]
+    fn hamerly_and_auto_equal_lloyd_bit_for_bit() {
+        for &(n, d, k, std, seed) in &[
+            (2000, 2, 16, 1.5, 1),
+            (1500, 5, 9, 3.0, 2),
+            (900, 20, 12, 6.0, 3),
+            (300, 3, 40, 0.5, 4),
+        ] {
+            let b64 = make_blobs::<f64>(n, d, k, std, seed).unwrap();
+            let lloyd = fit_with(&b64.data, d, k, Algorithm::Lloyd, 0.0);
+            assert_same(&lloyd, &fit_with(&b64.data, d, k, Algorithm::Hamerly, 0.0));
+            assert_same(&lloyd, &fit_with(&b64.data, d, k, Algorithm::Auto, 0.0));
+            let b32 = make_blobs::<f32>(n, d, k, std, seed).unwrap();
+            let lloyd = fit_with(&b32.data, d, k, Algorithm::Lloyd, 1e-9);
+            assert_same(&lloyd, &fit_with(&b32.data, d, k, Algorithm::Hamerly, 1e-9));
+        }
+    }
+
+    #[test]
+    fn hamerly_handles_duplicate_centroids_and_empty_clusters() {
+        // Many identical rows: several centroids coincide and clusters empty out.
+        let mut data = vec![1.0_f64; 200];
+        data.extend((0..100).map(|i| (i % 7) as f64));
+        let lloyd = fit_with(&data, 1, 10, Algorithm::Lloyd, 0.0);
+        assert_same(&lloyd, &fit_with(&data, 1, 10, Algorithm::Hamerly, 0.0));
+        assert!(lloyd.centroids.iter().all(|c| c.is_finite()));
     }
 }

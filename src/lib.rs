@@ -48,6 +48,7 @@ mod algorithm;
 mod data;
 mod error;
 mod float;
+mod hamerly;
 mod init;
 mod kernels;
 mod model;
@@ -70,3 +71,8 @@ pub use steps::{
     closest_centroid, compute_means, create_clusters, euclidean_distance, initialize_random_centroids,
     squared_euclidean_distance,
 };
+
+/// The README's examples, compiled and run as doctests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

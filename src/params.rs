@@ -202,7 +202,7 @@ impl<T: Float> KMeans<T> {
             // depend on how many random numbers earlier runs drew.
             let mut rng = Xoshiro256PlusPlus::seed_from_u64(master.next_u64());
             let start = self.start(rows, &mut rng);
-            let run = algorithm::lloyd(rows, start, cfg);
+            let run = algorithm::run(rows, start, cfg);
             if best.as_ref().is_none_or(|b| run.inertia < b.inertia) {
                 best = Some(run);
             }
@@ -254,6 +254,7 @@ impl<T: Float> KMeans<T> {
             RunConfig {
                 max_iter: self.max_iter,
                 tol,
+                algorithm: self.algorithm,
             },
             n_init,
         ))

@@ -2,7 +2,7 @@
 //! f64 sums per cluster, the empty-cluster policy, and the division into new centroids.
 
 use crate::kernels::sq_dist_f64;
-use crate::parallel::chunk_rows;
+use crate::parallel::{chunk_rows, map_ordered, worth_parallel};
 use crate::{Float, RowMajor};
 
 /// Per-cluster sums (`k × d`, f64) and row counts.
@@ -37,8 +37,8 @@ impl ClusterSums {
     pub(crate) fn from_labels<T: Float>(rows: RowMajor<'_, T>, labels: &[usize], k: usize) -> Self {
         let d = rows.n_features();
         let chunk = chunk_rows(rows.n_rows(), k, d);
-        let mut total = ClusterSums::zeros(k, d);
-        for (c, chunk_labels) in labels.chunks(chunk).enumerate() {
+        let tasks: Vec<(usize, &[usize])> = labels.chunks(chunk).enumerate().collect();
+        let partials = map_ordered(tasks, worth_parallel(rows.n_rows() * d), |(c, chunk_labels)| {
             let part = rows.slice_rows(c * chunk, (c + 1) * chunk);
             let mut s = ClusterSums::zeros(k, d);
             for (row, &l) in part.rows().zip(chunk_labels) {
@@ -47,7 +47,11 @@ impl ClusterSums {
                     *acc += v.to_f64_();
                 }
             }
-            total.merge(&s);
+            s
+        });
+        let mut total = ClusterSums::zeros(k, d);
+        for p in &partials {
+            total.merge(p);
         }
         total
     }

@@ -114,6 +114,8 @@ pub(crate) struct Prepared<'c, T> {
     half_norms: Vec<T>,
     /// The largest `‖c̃‖`, for the rounding-error bound.
     max_norm: f64,
+    /// Roundoff units in one dot product's error bound.
+    accumulation_len: usize,
     backend: Backend,
 }
 
@@ -158,6 +160,7 @@ impl<'c, T: Float> Prepared<'c, T> {
             blocks,
             half_norms,
             max_norm,
+            accumulation_len: tile::accumulation_len(d),
             backend,
         }
     }
@@ -172,14 +175,24 @@ impl<'c, T: Float> Prepared<'c, T> {
         self.half_norms.len()
     }
 
-    /// A bound on the absolute rounding error of every score of a row with centred norm
-    /// `x_norm`: the FMA chain over `d` features, the rounding of `x̃`, `c̃` and `½‖c̃‖²`, and
-    /// the f64 direct distances used to break near ties, each at most a few units of roundoff
-    /// times `(‖x̃‖ + max‖c̃‖)²`. Doubled for safety; it only decides when to re-check.
+    /// A bound on the absolute error of every score of a row with centred norm `x_norm`,
+    /// against the exact score of the exact (unrounded) centred row and centroid:
+    ///
+    /// * the blocked FMA chain: `L·u·Σ|x̃_f c̃_f| ≤ L·u·‖x̃‖·max‖c̃‖`, with `L` from
+    ///   [`tile::accumulation_len`];
+    /// * rounding `x − μ`, `c − μ` and `½‖c̃‖²` to `T`, and the final subtraction: a few `u` times
+    ///   `‖x̃‖·max‖c̃‖ + max‖c̃‖²`;
+    /// * plus the rounding of the direct f64 distances that decide re-checked rows, so that the
+    ///   re-check window also covers the f64 oracle's own near-ties.
+    ///
+    /// It only decides when a label is re-checked, so it errs on the large side (×1.25).
     #[inline]
     fn score_error_bound(&self, x_norm: f64) -> f64 {
-        let r = x_norm + self.max_norm;
-        2.0 * (self.n_features as f64 + 8.0) * T::UNIT_ROUNDOFF * r * r
+        let terms = self.accumulation_len as f64 + 4.0;
+        let c = self.max_norm;
+        let in_t = terms * T::UNIT_ROUNDOFF * (x_norm * c + c * c);
+        let in_f64 = (self.n_features as f64 + 4.0) * (f64::EPSILON / 2.0) * (x_norm + c) * (x_norm + c);
+        1.25 * (in_t + in_f64)
     }
 }
 
@@ -218,27 +231,67 @@ fn pack_tile<T: Float>(
     prep: &Prepared<'_, T>,
     scratch: &mut Scratch<T>,
 ) -> usize {
+    match prep.backend {
+        Backend::Scalar => pack_tile_generic(data, start, len, prep, scratch),
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: `Backend::Avx2Fma` exists only when the CPU has AVX2 and FMA.
+        Backend::Avx2Fma => unsafe { pack_tile_avx2_fma(data, start, len, prep, scratch) },
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn pack_tile_avx2_fma<T: Float>(
+    data: &[T],
+    start: usize,
+    len: usize,
+    prep: &Prepared<'_, T>,
+    scratch: &mut Scratch<T>,
+) -> usize {
+    pack_tile_generic(data, start, len, prep, scratch)
+}
+
+#[inline(always)]
+fn pack_tile_generic<T: Float>(
+    data: &[T],
+    start: usize,
+    len: usize,
+    prep: &Prepared<'_, T>,
+    scratch: &mut Scratch<T>,
+) -> usize {
     let d = prep.n_features;
     let rw = panel_width::<T>();
     let n_panels = len.div_ceil(rw);
     let packed = &mut scratch.packed[..n_panels * rw * d];
     for q in 0..n_panels {
         let panel = &mut packed[q * rw * d..(q + 1) * rw * d];
-        for r in 0..rw {
-            let i = q * rw + r;
-            if i < len {
-                let src = &data[(start + i) * d..(start + i + 1) * d];
-                let mut norm_sq = 0.0_f64;
-                for f in 0..d {
-                    let v = T::from_f64_(src[f].to_f64_() - prep.origin[f]);
-                    panel[f * rw + r] = v;
-                    norm_sq += v.to_f64_() * v.to_f64_();
+        let rows_here = rw.min(len - q * rw);
+        // Row by row: contiguous reads (the rows stream from memory), the centring in a
+        // vectorisable pass, four independent norm accumulators, then strided stores into the
+        // L1-resident panel.
+        for r in 0..rows_here {
+            let src = &data[(start + q * rw + r) * d..(start + q * rw + r + 1) * d];
+            let mut norm = [0.0_f64; 4];
+            let mut f = 0;
+            while f + 4 <= d {
+                for l in 0..4 {
+                    let v = T::from_f64_(src[f + l].to_f64_() - prep.origin[f + l]);
+                    panel[(f + l) * rw + r] = v;
+                    norm[l] += v.to_f64_() * v.to_f64_();
                 }
-                scratch.x_norm_sq[i] = norm_sq;
-            } else {
-                for f in 0..d {
-                    panel[f * rw + r] = T::zero();
-                }
+                f += 4;
+            }
+            while f < d {
+                let v = T::from_f64_(src[f].to_f64_() - prep.origin[f]);
+                panel[f * rw + r] = v;
+                norm[0] += v.to_f64_() * v.to_f64_();
+                f += 1;
+            }
+            scratch.x_norm_sq[q * rw + r] = (norm[0] + norm[1]) + (norm[2] + norm[3]);
+        }
+        for r in rows_here..rw {
+            for f in 0..d {
+                panel[f * rw + r] = T::zero();
             }
         }
     }
@@ -300,9 +353,8 @@ pub(crate) fn assign<T: Float>(
             let mut upper = (xn2 + 2.0 * (sb + err)).max(0.0);
             let certified = ss - sb > 2.0 * err;
             if !certified {
-                // Another centroid may truly be as near: decide among every centroid whose
-                // score could be within the error window, by direct f64 distances.
-                (b, upper) = recheck(prep, row, xn2, sb + 2.0 * err, err);
+                // Another centroid may truly be as near: decide by direct f64 distances.
+                (b, upper) = recheck(prep, row);
             }
             labels[i] = b;
             upper_sq[i] = upper;
@@ -322,41 +374,11 @@ pub(crate) fn assign<T: Float>(
     }
 }
 
-/// The exact decision for a row whose label the tiled scores could not certify: every centroid
-/// whose direct-from-f64 score is within `window` (recomputed in f64 from the centred values, so
-/// the candidate set is a superset of the true near-ties) is compared by direct f64 distance.
+/// The exact decision for a row whose label the tiled scores could not certify: the direct
+/// f64 argmin over all centroids (lowest index on ties), with its squared distance.
 #[cold]
-fn recheck<T: Float>(
-    prep: &Prepared<'_, T>,
-    row: &[T],
-    x_norm_sq: f64,
-    window: f64,
-    err: f64,
-) -> (usize, f64) {
-    let d = prep.n_features;
-    let mut best = (usize::MAX, f64::INFINITY);
-    for j in 0..prep.k {
-        let c = &prep.centroids[j * d..(j + 1) * d];
-        // Cheap f64 score of centroid j, accurate to well within `err`.
-        let mut dot = 0.0;
-        let mut cn = 0.0;
-        for f in 0..d {
-            let cv = c[f].to_f64_() - prep.origin[f];
-            dot += (row[f].to_f64_() - prep.origin[f]) * cv;
-            cn += cv * cv;
-        }
-        if 0.5 * cn - dot <= window + err {
-            let dist = sq_dist_f64(row, c);
-            if dist < best.1 {
-                best = (j, dist);
-            }
-        }
-    }
-    debug_assert!(
-        best.0 < prep.k,
-        "the best centroid is always a candidate (‖x̃‖² = {x_norm_sq})"
-    );
-    best
+fn recheck<T: Float>(prep: &Prepared<'_, T>, row: &[T]) -> (usize, f64) {
+    nearest_direct(row, prep.centroids, prep.n_features)
 }
 
 /// Squared distances from every row to every prepared centroid, as the tiled kernel computes

@@ -130,9 +130,24 @@ fn scores_generic<T: Float, const FUSED: bool>(
     }
 }
 
+/// Features per accumulation block: within a block each dot product is one FMA chain; block
+/// sums are then added into running totals. The rounding error of a dot product over `d`
+/// features is thereby bounded by `(min(d, ACC_BLOCK) + ⌈d / ACC_BLOCK⌉)` units of roundoff
+/// instead of `d`, which keeps near-tie re-checks rare for f32 in high dimension.
+pub(super) const ACC_BLOCK: usize = 64;
+
+/// The number of roundoff units in the error bound of one dot product over `d` features.
+pub(super) fn accumulation_len(d: usize) -> usize {
+    if d <= ACC_BLOCK {
+        d
+    } else {
+        ACC_BLOCK + d.div_ceil(ACC_BLOCK)
+    }
+}
+
 /// `acc[m][r] = x̃_r · c̃_m` for one row panel and one centroid block.
 ///
-/// The accumulators are kept as two halves of `RW / 2` lanes (one register each): LLVM's SLP
+/// The accumulators are kept as two halves of `H = RW / 2` lanes (one register each): LLVM's SLP
 /// vectoriser maps 6 × 8-lane f32 arrays onto registers but gives up on one 6 × 16 array.
 #[inline(always)]
 fn dot_block<T: Float, const RW: usize, const H: usize, const FUSED: bool>(
@@ -140,31 +155,34 @@ fn dot_block<T: Float, const RW: usize, const H: usize, const FUSED: bool>(
     block: &[T],
 ) -> [[T; RW]; MC] {
     debug_assert_eq!(2 * H, RW);
-    let mut lo = [[T::zero(); H]; MC];
-    let mut hi = [[T::zero(); H]; MC];
-    let half = H;
-    for (x, c) in panel.chunks_exact(RW).zip(block.chunks_exact(MC)) {
-        let c: &[T; MC] = c.try_into().unwrap();
-        let (xl, xh) = x.split_at(half);
-        for m in 0..MC {
-            for r in 0..half {
-                lo[m][r] = if FUSED {
-                    c[m].mul_add(xl[r], lo[m][r])
-                } else {
-                    lo[m][r] + c[m] * xl[r]
-                };
-                hi[m][r] = if FUSED {
-                    c[m].mul_add(xh[r], hi[m][r])
-                } else {
-                    hi[m][r] + c[m] * xh[r]
-                };
+    let mut acc = [[T::zero(); RW]; MC];
+    for (xs, cs) in panel.chunks(ACC_BLOCK * RW).zip(block.chunks(ACC_BLOCK * MC)) {
+        let mut lo = [[T::zero(); H]; MC];
+        let mut hi = [[T::zero(); H]; MC];
+        for (x, c) in xs.chunks_exact(RW).zip(cs.chunks_exact(MC)) {
+            let c: &[T; MC] = c.try_into().unwrap();
+            let (xl, xh) = x.split_at(H);
+            for m in 0..MC {
+                for r in 0..H {
+                    lo[m][r] = if FUSED {
+                        c[m].mul_add(xl[r], lo[m][r])
+                    } else {
+                        lo[m][r] + c[m] * xl[r]
+                    };
+                    hi[m][r] = if FUSED {
+                        c[m].mul_add(xh[r], hi[m][r])
+                    } else {
+                        hi[m][r] + c[m] * xh[r]
+                    };
+                }
             }
         }
-    }
-    let mut acc = [[T::zero(); RW]; MC];
-    for m in 0..MC {
-        acc[m][..half].copy_from_slice(&lo[m]);
-        acc[m][half..].copy_from_slice(&hi[m]);
+        for m in 0..MC {
+            for r in 0..H {
+                acc[m][r] = acc[m][r] + lo[m][r];
+                acc[m][H + r] = acc[m][H + r] + hi[m][r];
+            }
+        }
     }
     acc
 }

@@ -1,0 +1,175 @@
+//! Hamerly's exact accelerated assignment (G. Hamerly, "Making k-means even faster", SDM 2010).
+//!
+//! Each row keeps two bounds on true (not squared) Euclidean distances: `upper[i]` ≥ the
+//! distance to its assigned centroid (`u(i)` in the paper) and `lower[i]` ≤ the distance to every
+//! other centroid (`l(i)`). After the centroids move by `δⱼ`, `u(i)` grows by `δ_{a(i)}` and `l(i)`
+//! shrinks by the largest move of any other centroid. A row whose `u(i)` is below both `l(i)`
+//! and `s(a(i))` (half the distance from its centroid to the nearest other centroid) cannot
+//! change label, so its distances are not computed at all. The rows that fail the test are
+//! gathered and sent through the tiled kernel together, which also refreshes both bounds.
+//!
+//! Bounds start from the kernel's certified upper/lower bounds and every update is rounded
+//! outwards (relative slack [`SLACK`]), so a skipped row is one whose label the direct f64
+//! computation would not change: Hamerly gives Lloyd's labels exactly, and since the centroid
+//! sums are then taken from the labels in the same chunked order, Lloyd's centroids bit for bit.
+
+use crate::kernels::{self, AssignOut, Prepared, Scratch, sq_dist_f64};
+use crate::parallel::{chunk_rows, map_ordered, worth_parallel};
+use crate::{Float, RowMajor};
+
+/// Relative outward rounding applied to every bound update and test.
+const SLACK: f64 = 1e-10;
+
+/// Per-row bounds, kept across iterations of one run.
+#[derive(Debug, Clone)]
+pub(crate) struct HamerlyBounds {
+    /// `u(i)`: an upper bound on the distance from row i to its centroid.
+    upper: Vec<f64>,
+    /// `l(i)`: a lower bound on the distance from row i to any other centroid.
+    lower: Vec<f64>,
+    /// Whether the bounds hold for the current labels (false until the first full pass).
+    ready: bool,
+}
+
+impl HamerlyBounds {
+    pub(crate) fn new(n: usize) -> Self {
+        HamerlyBounds {
+            upper: vec![0.0; n],
+            lower: vec![0.0; n],
+            ready: false,
+        }
+    }
+
+    /// One assignment step: brings `labels` up to date with `centroids` (which moved from
+    /// `previous`), computing distances only for rows whose bounds do not prove their label.
+    /// Returns how many rows needed the full computation.
+    pub(crate) fn step<T: Float>(
+        &mut self,
+        rows: RowMajor<'_, T>,
+        centroids: &[T],
+        previous: &[T],
+        labels: &mut [usize],
+    ) -> usize {
+        let n = rows.n_rows();
+        let d = rows.n_features();
+        let k = centroids.len() / d;
+        let prep = Prepared::new(centroids, d);
+        let chunk = chunk_rows(n, k, d);
+        let parallel = worth_parallel(n * k * d);
+
+        if !self.ready {
+            self.ready = true;
+            let tasks: Vec<_> = labels
+                .chunks_mut(chunk)
+                .zip(self.upper.chunks_mut(chunk))
+                .zip(self.lower.chunks_mut(chunk))
+                .enumerate()
+                .collect();
+            map_ordered(tasks, parallel, |(c, ((l, u), lo))| {
+                let part = rows.slice_rows(c * chunk, (c + 1) * chunk);
+                let mut scratch = Scratch::new(&prep);
+                let out = AssignOut {
+                    labels: l,
+                    upper_sq: u,
+                    second_lower_sq: Some(lo),
+                };
+                kernels::assign(part, &prep, &mut scratch, out, None);
+                for v in u.iter_mut() {
+                    *v = v.sqrt() * (1.0 + SLACK);
+                }
+                for v in lo.iter_mut() {
+                    *v = v.sqrt() * (1.0 - SLACK);
+                }
+            });
+            return n;
+        }
+
+        // δⱼ: how far each centroid moved; the largest and second-largest move.
+        let drift: Vec<f64> = centroids
+            .chunks_exact(d)
+            .zip(previous.chunks_exact(d))
+            .map(|(a, b)| sq_dist_f64(a, b).sqrt() * (1.0 + SLACK))
+            .collect();
+        let (mut max1, mut max1_at, mut max2) = (0.0_f64, usize::MAX, 0.0_f64);
+        for (j, &v) in drift.iter().enumerate() {
+            if v > max1 {
+                max2 = max1;
+                max1 = v;
+                max1_at = j;
+            } else if v > max2 {
+                max2 = v;
+            }
+        }
+        let half_gap = half_distance_to_nearest_other(centroids, d);
+
+        let tasks: Vec<_> = labels
+            .chunks_mut(chunk)
+            .zip(self.upper.chunks_mut(chunk))
+            .zip(self.lower.chunks_mut(chunk))
+            .enumerate()
+            .collect();
+        let recomputed = map_ordered(tasks, parallel, |(c, ((labels, upper), lower))| {
+            let part = rows.slice_rows(c * chunk, (c + 1) * chunk);
+            let mut todo: Vec<usize> = Vec::new();
+            for i in 0..part.n_rows() {
+                let a = labels[i];
+                upper[i] += drift[a];
+                lower[i] = (lower[i] - if a == max1_at { max2 } else { max1 }).max(0.0);
+                let bound = half_gap[a].max(lower[i]);
+                if upper[i] * (1.0 + SLACK) < bound {
+                    continue;
+                }
+                // Tighten u(i) to the exact distance and test again.
+                upper[i] = sq_dist_f64(part.row(i), &centroids[a * d..(a + 1) * d]).sqrt() * (1.0 + SLACK);
+                if upper[i] * (1.0 + SLACK) < bound {
+                    continue;
+                }
+                todo.push(i);
+            }
+            if todo.is_empty() {
+                return 0;
+            }
+            // Gather the rows whose label is in doubt and run them through the tile kernel.
+            let mut gathered = Vec::with_capacity(todo.len() * d);
+            for &i in &todo {
+                gathered.extend_from_slice(part.row(i));
+            }
+            let g = RowMajor::new(&gathered, d).expect("whole rows of d features");
+            let m = todo.len();
+            let (mut gl, mut gu, mut glo) = (vec![0; m], vec![0.0; m], vec![0.0; m]);
+            let mut scratch = Scratch::new(&prep);
+            let out = AssignOut {
+                labels: &mut gl,
+                upper_sq: &mut gu,
+                second_lower_sq: Some(&mut glo),
+            };
+            kernels::assign(g, &prep, &mut scratch, out, None);
+            for (t, &i) in todo.iter().enumerate() {
+                labels[i] = gl[t];
+                upper[i] = gu[t].sqrt() * (1.0 + SLACK);
+                lower[i] = glo[t].sqrt() * (1.0 - SLACK);
+            }
+            m
+        });
+        recomputed.iter().sum()
+    }
+}
+
+/// `s(j)`: half the distance from centroid j to its nearest other centroid (a lower bound,
+/// from the kernel's certified second-nearest bound; +∞ when k = 1).
+fn half_distance_to_nearest_other<T: Float>(centroids: &[T], d: usize) -> Vec<f64> {
+    let k = centroids.len() / d;
+    let prep = Prepared::new(centroids, d);
+    let mut scratch = Scratch::new(&prep);
+    let rows = RowMajor::new(centroids, d).expect("whole rows of d features");
+    let (mut labels, mut upper, mut second) = (vec![0; k], vec![0.0; k], vec![0.0; k]);
+    let out = AssignOut {
+        labels: &mut labels,
+        upper_sq: &mut upper,
+        second_lower_sq: Some(&mut second),
+    };
+    // Each centroid is nearest to itself (or to an identical one, at distance 0, which the
+    // runner-up bound then reports as 0 too): the runner-up bound is the nearest other one.
+    kernels::assign(rows, &prep, &mut scratch, out, None);
+    second.iter().map(|&s| 0.5 * s.sqrt() * (1.0 - SLACK)).collect()
+}
