@@ -60,9 +60,9 @@ pub(crate) struct RunConfig {
 
 /// One assignment step over all rows: labels (and distance bounds) written in place, the
 /// cluster sums returned when `with_sums` is set. Chunks run in parallel and merge in order.
-pub(crate) fn assign_all<T: Float>(
+pub(crate) fn assign_all<T: Float, C: Float>(
     rows: RowMajor<'_, T>,
-    centroids: &[T],
+    centroids: &[C],
     labels: &mut [usize],
     upper_sq: &mut [f64],
     with_sums: bool,
@@ -104,7 +104,7 @@ pub(crate) fn assign_all<T: Float>(
 }
 
 /// Inertia: `Σ ‖xᵢ − c_{label(i)}‖²` by direct f64 distances, summed per chunk in order.
-pub(crate) fn inertia<T: Float>(rows: RowMajor<'_, T>, centroids: &[T], labels: &[usize]) -> f64 {
+pub(crate) fn inertia<T: Float, C: Float>(rows: RowMajor<'_, T>, centroids: &[C], labels: &[usize]) -> f64 {
     let n = rows.n_rows();
     let d = rows.n_features();
     let chunk = chunk_rows(n, 1, d);
@@ -145,7 +145,10 @@ pub(crate) fn run<T: Float>(rows: RowMajor<'_, T>, init: Vec<T>, cfg: RunConfig)
     // Under Auto, give up on the bounds after three iterations in a row in which more than 3/4
     // of the rows needed every distance anyway: Lloyd's full pass is then cheaper.
     let mut poor_iterations = 0;
-    let mut centroids = init;
+    // Centroids stay in f64 during the run (they are f64 means of f64 sums); only the returned
+    // ones are rounded to T. So f32 data follows the same path as the same data in f64, even
+    // far from the origin where rounding a centroid to f32 would move it noticeably.
+    let mut centroids: Vec<f64> = init.iter().map(|v| v.to_f64_()).collect();
     let mut next = centroids.clone();
     let mut previous = centroids.clone();
     let mut labels = vec![usize::MAX; n];
@@ -194,6 +197,7 @@ pub(crate) fn run<T: Float>(rows: RowMajor<'_, T>, init: Vec<T>, cfg: RunConfig)
     if !strict {
         assign_all(rows, &centroids, &mut labels, &mut upper, false);
     }
+    let centroids: Vec<T> = centroids.iter().map(|&v| T::from_f64_(v)).collect();
     let inertia = inertia(rows, &centroids, &labels);
     RunOutcome {
         centroids,

@@ -46,14 +46,14 @@ impl HamerlyBounds {
     pub(crate) fn step<T: Float>(
         &mut self,
         rows: RowMajor<'_, T>,
-        centroids: &[T],
-        previous: &[T],
+        centroids: &[f64],
+        previous: &[f64],
         labels: &mut [usize],
     ) -> usize {
         let n = rows.n_rows();
         let d = rows.n_features();
         let k = centroids.len() / d;
-        let prep = Prepared::new(centroids, d);
+        let prep = Prepared::<T>::new(centroids, d);
         let chunk = chunk_rows(n, k, d);
         let parallel = worth_parallel(n * k * d);
 
@@ -157,7 +157,7 @@ impl HamerlyBounds {
 
 /// `s(j)`: half the distance from centroid j to its nearest other centroid (a lower bound,
 /// from the kernel's certified second-nearest bound; +∞ when k = 1).
-fn half_distance_to_nearest_other<T: Float>(centroids: &[T], d: usize) -> Vec<f64> {
+fn half_distance_to_nearest_other(centroids: &[f64], d: usize) -> Vec<f64> {
     let k = centroids.len() / d;
     let prep = Prepared::new(centroids, d);
     let mut scratch = Scratch::new(&prep);

@@ -77,8 +77,13 @@ impl<T: Float> KMeansModel<T> {
         self.centroids.get(j * self.n_features..(j + 1) * self.n_features)
     }
 
-    /// The cluster of every training row; always the nearest of the returned centroids (ties to
-    /// the lowest index).
+    /// The cluster of every training row: the nearest centroid (ties to the lowest index).
+    ///
+    /// A fit keeps its centroids in f64 and rounds them to `T` only when it returns, so for
+    /// `f32` data a label is the nearest of the full-precision means; a row lying within that
+    /// rounding (relative 6e-8 of the centroids' magnitude) of the boundary between two clusters
+    /// may be nearer another rounded centroid. For `f64` data the labels are exactly the nearest
+    /// of [`centroids`](Self::centroids).
     ///
     /// ```
     /// let model = k_means::KMeans::new(2).fit(&vec![[0.0_f64], [0.5], [9.0]])?;

@@ -192,6 +192,10 @@ pub fn create_clusters<T: Float>(
 /// first), and that row leaves its old cluster's mean. If no row is away from its centroid
 /// (fewer distinct rows than k), the cluster keeps its previous centroid.
 ///
+/// For `f64` data a loop of [`create_clusters`] and `compute_means` reproduces `fit` bit for bit.
+/// For `f32` data `fit` keeps its centroids in f64 between iterations while this function
+/// returns them rounded to `f32`, so the two can differ in the last bits.
+///
 /// # Errors
 ///
 /// Shape errors as [`RowMajor::new`]; [`KMeansError::ZeroK`] for no centroids;

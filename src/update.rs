@@ -63,10 +63,10 @@ impl ClusterSums {
 /// first). Rows at distance 0 are never moved, so with fewer distinct rows than k some clusters
 /// stay empty. Returns how many clusters were filled. `labels` are left as they are: the next
 /// assignment step moves the rows.
-pub(crate) fn relocate_empty_clusters<T: Float>(
+pub(crate) fn relocate_empty_clusters<T: Float, C: Float>(
     rows: RowMajor<'_, T>,
     labels: &[usize],
-    centroids: &[T],
+    centroids: &[C],
     acc: &mut ClusterSums,
 ) -> usize {
     let d = rows.n_features();
@@ -108,7 +108,7 @@ pub(crate) fn relocate_empty_clusters<T: Float>(
 
 /// New centroids: each cluster's mean; a cluster that is still empty keeps its previous centroid
 /// (so no centroid is ever NaN).
-pub(crate) fn finish_means<T: Float>(acc: &ClusterSums, previous: &[T], out: &mut [T]) {
+pub(crate) fn finish_means<C: Float>(acc: &ClusterSums, previous: &[C], out: &mut [C]) {
     let d = previous.len() / acc.counts.len().max(1);
     for (j, &count) in acc.counts.iter().enumerate() {
         let o = &mut out[j * d..(j + 1) * d];
@@ -117,14 +117,14 @@ pub(crate) fn finish_means<T: Float>(acc: &ClusterSums, previous: &[T], out: &mu
         } else {
             let inv = 1.0 / count as f64;
             for f in 0..d {
-                o[f] = T::from_f64_(acc.sums[j * d + f] * inv);
+                o[f] = C::from_f64_(acc.sums[j * d + f] * inv);
             }
         }
     }
 }
 
 /// `Σⱼ ‖aⱼ − bⱼ‖²` in f64.
-pub(crate) fn total_sq_shift<T: Float>(a: &[T], b: &[T]) -> f64 {
+pub(crate) fn total_sq_shift(a: &[f64], b: &[f64]) -> f64 {
     sq_dist_f64(a, b)
 }
 

@@ -66,7 +66,7 @@ impl Backend {
 /// Direct squared Euclidean distance `Σ (aᵢ − bᵢ)²`, accumulated in f64 in a fixed order
 /// (four interleaved partial sums), so it is deterministic and as exact as f64 allows.
 #[inline]
-pub(crate) fn sq_dist_f64<T: Float>(a: &[T], b: &[T]) -> f64 {
+pub(crate) fn sq_dist_f64<A: Float, B: Float>(a: &[A], b: &[B]) -> f64 {
     debug_assert_eq!(a.len(), b.len());
     let mut acc = [0.0_f64; 4];
     let mut ca = a.chunks_exact(4);
@@ -87,7 +87,11 @@ pub(crate) fn sq_dist_f64<T: Float>(a: &[T], b: &[T]) -> f64 {
 /// Index of the nearest centroid to `row` by direct f64 squared distance; ties go to the lowest
 /// index. Returns `(index, squared distance)`.
 #[inline]
-pub(crate) fn nearest_direct<T: Float>(row: &[T], centroids: &[T], n_features: usize) -> (usize, f64) {
+pub(crate) fn nearest_direct<T: Float, C: Float>(
+    row: &[T],
+    centroids: &[C],
+    n_features: usize,
+) -> (usize, f64) {
     let mut best = (0, f64::INFINITY);
     for (j, c) in centroids.chunks_exact(n_features).enumerate() {
         let d = sq_dist_f64(row, c);
@@ -101,11 +105,11 @@ pub(crate) fn nearest_direct<T: Float>(row: &[T], centroids: &[T], n_features: u
 /// Centroids prepared for the tiled kernel: centred on their mean, packed into blocks of [`MC`]
 /// centroids laid out feature by feature, with their half squared norms.
 #[derive(Debug, Clone)]
-pub(crate) struct Prepared<'c, T> {
+pub(crate) struct Prepared<T> {
     k: usize,
     n_features: usize,
-    /// The original centroids, for the direct re-check.
-    centroids: &'c [T],
+    /// The centroids at full precision (f64), for the direct re-check.
+    centroids: Vec<f64>,
     /// μ, the centroids' mean, subtracted from rows and centroids before the dot products.
     origin: Vec<f64>,
     /// `n_blocks × n_features × MC`; centroids past `k` are zero.
@@ -119,13 +123,13 @@ pub(crate) struct Prepared<'c, T> {
     backend: Backend,
 }
 
-impl<'c, T: Float> Prepared<'c, T> {
-    /// Packs `centroids` (`k × n_features`, row-major) for the detected backend.
-    pub(crate) fn new(centroids: &'c [T], n_features: usize) -> Self {
+impl<T: Float> Prepared<T> {
+    /// Packs `centroids` (`k × n_features`, row-major, in T or in f64) for the detected backend.
+    pub(crate) fn new<C: Float>(centroids: &[C], n_features: usize) -> Self {
         Self::with_backend(centroids, n_features, Backend::detect())
     }
 
-    pub(crate) fn with_backend(centroids: &'c [T], n_features: usize, backend: Backend) -> Self {
+    pub(crate) fn with_backend<C: Float>(centroids: &[C], n_features: usize, backend: Backend) -> Self {
         let d = n_features;
         let k = centroids.len() / d;
         let n_blocks = k.div_ceil(MC);
@@ -155,7 +159,7 @@ impl<'c, T: Float> Prepared<'c, T> {
         Prepared {
             k,
             n_features: d,
-            centroids,
+            centroids: centroids.iter().map(|c| c.to_f64_()).collect(),
             origin,
             blocks,
             half_norms,
@@ -206,7 +210,7 @@ pub(crate) struct Scratch<T> {
 }
 
 impl<T: Float> Scratch<T> {
-    pub(crate) fn new(prep: &Prepared<'_, T>) -> Self {
+    pub(crate) fn new(prep: &Prepared<T>) -> Self {
         let zero = tile::BestTwo {
             best: T::zero(),
             index: T::zero(),
@@ -228,7 +232,7 @@ fn pack_tile<T: Float>(
     data: &[T],
     start: usize,
     len: usize,
-    prep: &Prepared<'_, T>,
+    prep: &Prepared<T>,
     scratch: &mut Scratch<T>,
 ) -> usize {
     match prep.backend {
@@ -245,7 +249,7 @@ fn pack_tile_avx2_fma<T: Float>(
     data: &[T],
     start: usize,
     len: usize,
-    prep: &Prepared<'_, T>,
+    prep: &Prepared<T>,
     scratch: &mut Scratch<T>,
 ) -> usize {
     pack_tile_generic(data, start, len, prep, scratch)
@@ -256,7 +260,7 @@ fn pack_tile_generic<T: Float>(
     data: &[T],
     start: usize,
     len: usize,
-    prep: &Prepared<'_, T>,
+    prep: &Prepared<T>,
     scratch: &mut Scratch<T>,
 ) -> usize {
     let d = prep.n_features;
@@ -316,7 +320,7 @@ pub(crate) struct AssignOut<'a> {
 /// of its cluster (f64, in row order) while the tile is in cache.
 pub(crate) fn assign<T: Float>(
     rows: RowMajor<'_, T>,
-    prep: &Prepared<'_, T>,
+    prep: &Prepared<T>,
     scratch: &mut Scratch<T>,
     out: AssignOut<'_>,
     mut sums: Option<(&mut [f64], &mut [usize])>,
@@ -377,15 +381,15 @@ pub(crate) fn assign<T: Float>(
 /// The exact decision for a row whose label the tiled scores could not certify: the direct
 /// f64 argmin over all centroids (lowest index on ties), with its squared distance.
 #[cold]
-fn recheck<T: Float>(prep: &Prepared<'_, T>, row: &[T]) -> (usize, f64) {
-    nearest_direct(row, prep.centroids, prep.n_features)
+fn recheck<T: Float>(prep: &Prepared<T>, row: &[T]) -> (usize, f64) {
+    nearest_direct(row, &prep.centroids, prep.n_features)
 }
 
 /// Squared distances from every row to every prepared centroid, as the tiled kernel computes
 /// them (`max(0, ‖x̃‖² + 2·score)`), written row-major into `out` (`rows × k`), for k-means++.
 pub(crate) fn sq_distances<T: Float>(
     rows: RowMajor<'_, T>,
-    prep: &Prepared<'_, T>,
+    prep: &Prepared<T>,
     scratch: &mut Scratch<T>,
     out: &mut [f64],
 ) {
