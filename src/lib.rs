@@ -54,6 +54,7 @@ mod kernels;
 mod model;
 mod parallel;
 mod params;
+mod refine;
 mod steps;
 mod update;
 
@@ -67,6 +68,7 @@ pub use float::Float;
 pub use init::Init;
 pub use model::KMeansModel;
 pub use params::{DEFAULT_MAX_ITER, DEFAULT_SEED, DEFAULT_TOLERANCE, KMeans};
+pub use refine::Refine;
 pub use steps::{
     closest_centroid, compute_means, create_clusters, euclidean_distance, initialize_random_centroids,
     squared_euclidean_distance,

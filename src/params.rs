@@ -5,6 +5,7 @@ use rand::{Rng, SeedableRng};
 
 use crate::algorithm::{self, RunConfig, RunOutcome};
 use crate::init::{self, Init};
+use crate::refine::{self, Refine};
 use crate::{Algorithm, AsRows, Float, KMeansError, KMeansModel, RowMajor};
 
 /// Default maximum number of iterations per run (scikit-learn's).
@@ -23,6 +24,7 @@ pub const DEFAULT_SEED: u64 = 0;
 /// | [`n_init`](KMeans::n_init) | 1 for k-means++, 10 for random | runs from different starts; the lowest inertia wins |
 /// | [`init`](KMeans::init) | [`Init::KMeansPlusPlus`] (greedy, `2 + ⌊ln k⌋` candidates) | the start |
 /// | [`algorithm`](KMeans::algorithm) | [`Algorithm::Auto`] | exact algorithm (all give the same result) |
+/// | [`refine`](KMeans::refine) | [`Refine::None`] | quality mode: breathing k-means after the runs |
 /// | [`seed`](KMeans::seed) | 0 | seed of the portable RNG (Xoshiro256++) |
 ///
 /// These follow scikit-learn's `KMeans`, except that the seed is fixed by default: the same data
@@ -49,6 +51,7 @@ pub struct KMeans<T> {
     n_init: Option<usize>,
     init: Init<T>,
     algorithm: Algorithm,
+    refine: Refine,
     seed: u64,
 }
 
@@ -69,6 +72,7 @@ impl<T: Float> KMeans<T> {
             n_init: None,
             init: Init::KMeansPlusPlus,
             algorithm: Algorithm::Auto,
+            refine: Refine::None,
             seed: DEFAULT_SEED,
         }
     }
@@ -149,6 +153,22 @@ impl<T: Float> KMeans<T> {
         self
     }
 
+    /// Whether and how to improve on the best run's local optimum; see [`Refine`].
+    /// [`Refine::breathing`] finds the clusters plain k-means misses, for a few times the cost.
+    ///
+    /// ```
+    /// use k_means::{KMeans, Refine};
+    /// let rows = vec![[0.0_f64], [1.0], [10.0], [11.0], [20.0], [21.0]];
+    /// let model = KMeans::new(3).refine(Refine::breathing()).fit(&rows)?;
+    /// assert_eq!(model.inertia(), 1.5);
+    /// # Ok::<(), k_means::KMeansError>(())
+    /// ```
+    #[must_use]
+    pub fn refine(mut self, refine: Refine) -> Self {
+        self.refine = refine;
+        self
+    }
+
     /// The seed of the random starts. Same data, options and seed give the same model.
     ///
     /// ```
@@ -207,7 +227,11 @@ impl<T: Float> KMeans<T> {
                 best = Some(run);
             }
         }
-        let best = best.expect("n_init >= 1 was validated");
+        let mut best = best.expect("n_init >= 1 was validated");
+        if let Refine::Breathing { m } = self.refine {
+            let mut rng = Xoshiro256PlusPlus::seed_from_u64(master.next_u64());
+            best = refine::breathing(rows, best, m, cfg, &mut rng);
+        }
         Ok(KMeansModel::from_run(best, self.k, rows.n_features()))
     }
 

@@ -1,0 +1,274 @@
+//! Quality mode: escaping the local optimum a k-means run ends in.
+//!
+//! Breathing k-means (B. Fritzke, "Breathing K-Means: Superior K-Means Solutions through Dynamic
+//! K-Values", arXiv:2006.15666, 2020) alternates two moves from a converged solution:
+//!
+//! * **breathe in**: add `m` centroids, each next to one of the `m` centroids with the largest
+//!   error (sum of squared distances of its rows), then run k-means with `k + m` centroids;
+//! * **breathe out**: remove the `m` centroids of least utility (how much the error would grow if
+//!   each were removed alone: its rows' squared distance to their second-nearest centroid minus
+//!   that to their own), then run k-means with `k` centroids.
+//!
+//! Neighbours of a centroid already chosen in the same move are skipped ("frozen"), so a move
+//! does not add twice in one region or remove two adjacent centroids. When a cycle improves the
+//! error it is kept and `m` stays; otherwise `m` drops by one. It stops when `m` reaches 0. The
+//! best solution seen is returned, so the result is never worse than the starting run.
+
+use rand::Rng;
+use rand::RngExt;
+
+use crate::algorithm::{self, RunConfig, RunOutcome};
+use crate::kernels::{AssignOut, Prepared, Scratch, sq_dist_f64};
+use crate::{Float, RowMajor};
+
+/// How `fit` improves on the solution of its best run. See [`KMeans::refine`](crate::KMeans::refine).
+///
+/// # Example
+///
+/// ```
+/// use k_means::{KMeans, Refine, datasets::make_blobs, RowMajor};
+///
+/// let blobs = make_blobs::<f64>(2000, 2, 12, 0.4, 3)?;
+/// let rows = RowMajor::new(&blobs.data, 2)?;
+/// let plain = KMeans::new(12).seed(1).fit(&rows)?;
+/// let refined = KMeans::new(12).seed(1).refine(Refine::breathing()).fit(&rows)?;
+/// assert!(refined.inertia() <= plain.inertia());
+/// # Ok::<(), k_means::KMeansError>(())
+/// ```
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum Refine {
+    /// Plain k-means: the best run's local optimum is the result.
+    #[default]
+    None,
+    /// Breathing k-means (Fritzke 2020) starting with `m` centroids added and removed per cycle
+    /// (the paper's default is 5). Each cycle runs k-means twice from a nearby start, which
+    /// converges in few iterations; expect a few times the cost of the plain fit. Finds the
+    /// clusters that plain k-means++ misses (two centroids in one cluster, one cluster without).
+    Breathing {
+        /// Centroids added and removed per cycle at the start (decreases to 0; 0 does nothing).
+        m: usize,
+    },
+}
+
+impl Refine {
+    /// Breathing k-means with the paper's default `m = 5`.
+    ///
+    /// ```
+    /// assert_eq!(k_means::Refine::breathing(), k_means::Refine::Breathing { m: 5 });
+    /// ```
+    #[must_use]
+    pub fn breathing() -> Self {
+        Refine::Breathing { m: 5 }
+    }
+}
+
+/// The freezing radius, as a multiple of a chosen centroid's distance to its nearest other
+/// centroid: centroids within it are not chosen in the same move.
+const FREEZE: f64 = 1.1;
+/// A cycle counts as an improvement when it lowers the error by more than this fraction.
+const MIN_GAIN: f64 = 1e-4;
+
+/// Runs breathing k-means from the converged `start`; returns the best solution seen.
+pub(crate) fn breathing<T: Float, R: Rng + ?Sized>(
+    rows: RowMajor<'_, T>,
+    start: RunOutcome<T>,
+    m_start: usize,
+    cfg: RunConfig,
+    rng: &mut R,
+) -> RunOutcome<T> {
+    let d = rows.n_features();
+    let k = start.centroids.len() / d;
+    let mut best = start;
+    // Never ask for more centroids than rows.
+    let mut m = m_start.min(rows.n_rows().saturating_sub(k)).min(k);
+    while m > 0 {
+        let grown = breathe_in(rows, &best, m, rng);
+        let grown = algorithm::run(rows, grown, cfg);
+        let shrunk = breathe_out(rows, &grown.centroids, m);
+        let candidate = algorithm::run(rows, shrunk, cfg);
+        if candidate.inertia < best.inertia * (1.0 - MIN_GAIN) {
+            best = candidate;
+        } else {
+            if candidate.inertia < best.inertia {
+                best = candidate;
+            }
+            m -= 1;
+        }
+    }
+    best
+}
+
+/// `k + m` centroids: the current ones, plus one next to each of the `m` highest-error centroids
+/// (skipping neighbours of those already chosen), offset by a small random vector.
+fn breathe_in<T: Float, R: Rng + ?Sized>(
+    rows: RowMajor<'_, T>,
+    run: &RunOutcome<T>,
+    m: usize,
+    rng: &mut R,
+) -> Vec<T> {
+    let d = rows.n_features();
+    let c = &run.centroids;
+    let k = c.len() / d;
+    let mut error = vec![0.0_f64; k];
+    let mut count = vec![0usize; k];
+    for (row, &l) in rows.rows().zip(&run.labels) {
+        error[l] += sq_dist_f64(row, &c[l * d..(l + 1) * d]);
+        count[l] += 1;
+    }
+    let order = sorted_by(&error, true);
+    let chosen = pick_unfrozen(c, d, &order, m);
+    let mut out = c.clone();
+    for &j in &chosen {
+        // Offset: a random direction scaled to a tenth of the cluster's RMS radius, so the new
+        // centroid starts inside the cluster it is meant to split.
+        let radius = (error[j] / count[j].max(1) as f64).sqrt().max(f64::MIN_POSITIVE);
+        let dir: Vec<f64> = (0..d).map(|_| rng.random::<f64>() - 0.5).collect();
+        let norm = dir
+            .iter()
+            .map(|v| v * v)
+            .sum::<f64>()
+            .sqrt()
+            .max(f64::MIN_POSITIVE);
+        for f in 0..d {
+            out.push(T::from_f64_(
+                c[j * d + f].to_f64_() + 0.1 * radius * dir[f] / norm,
+            ));
+        }
+    }
+    out
+}
+
+/// `k` centroids: `centroids` (`k + m` of them) less the `m` of least utility, skipping
+/// neighbours of those already removed.
+fn breathe_out<T: Float>(rows: RowMajor<'_, T>, centroids: &[T], m: usize) -> Vec<T> {
+    let d = rows.n_features();
+    let total = centroids.len() / d;
+    let n = rows.n_rows();
+    let prep = Prepared::<T>::new(centroids, d);
+    let mut scratch = Scratch::new(&prep);
+    let (mut labels, mut best_sq, mut second_sq) = (vec![0; n], vec![0.0; n], vec![0.0; n]);
+    crate::kernels::assign(
+        rows,
+        &prep,
+        &mut scratch,
+        AssignOut {
+            labels: &mut labels,
+            upper_sq: &mut best_sq,
+            second_lower_sq: Some(&mut second_sq),
+        },
+        None,
+    );
+    let mut utility = vec![0.0_f64; total];
+    for i in 0..n {
+        utility[labels[i]] += (second_sq[i] - best_sq[i]).max(0.0);
+    }
+    let order = sorted_by(&utility, false);
+    let removed = pick_unfrozen(centroids, d, &order, m);
+    let mut out = Vec::with_capacity((total - removed.len()) * d);
+    for j in 0..total {
+        if !removed.contains(&j) {
+            out.extend_from_slice(&centroids[j * d..(j + 1) * d]);
+        }
+    }
+    out
+}
+
+/// Indices sorted by value (descending or ascending), ties by index.
+fn sorted_by(values: &[f64], descending: bool) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..values.len()).collect();
+    order.sort_by(|&a, &b| {
+        let o = values[a].total_cmp(&values[b]);
+        (if descending { o.reverse() } else { o }).then(a.cmp(&b))
+    });
+    order
+}
+
+/// The first `m` indices of `order` that are not within `FREEZE ×` (their own nearest-neighbour
+/// distance) of an index already picked. If freezing leaves fewer than `m`, the rest are taken
+/// in order regardless.
+fn pick_unfrozen<T: Float>(centroids: &[T], d: usize, order: &[usize], m: usize) -> Vec<usize> {
+    let k = centroids.len() / d;
+    let c = |j: usize| &centroids[j * d..(j + 1) * d];
+    let mut frozen = vec![false; k];
+    let mut picked = Vec::with_capacity(m);
+    for &j in order {
+        if picked.len() == m {
+            break;
+        }
+        if frozen[j] {
+            continue;
+        }
+        picked.push(j);
+        let nn = (0..k)
+            .filter(|&o| o != j)
+            .map(|o| sq_dist_f64(c(j), c(o)))
+            .fold(f64::INFINITY, f64::min);
+        let radius_sq = FREEZE * FREEZE * nn;
+        for o in 0..k {
+            if sq_dist_f64(c(j), c(o)) <= radius_sq {
+                frozen[o] = true;
+            }
+        }
+    }
+    for &j in order {
+        if picked.len() == m {
+            break;
+        }
+        if !picked.contains(&j) {
+            picked.push(j);
+        }
+    }
+    picked
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::datasets::make_blobs;
+    use crate::{Algorithm, Init, KMeans, Refine, RowMajor};
+
+    #[test]
+    fn never_worse_than_the_plain_fit_it_starts_from() {
+        for seed in 0..6 {
+            let b = make_blobs::<f64>(1500, 2, 15, 0.5, seed).unwrap();
+            let rows = RowMajor::new(&b.data, 2).unwrap();
+            for init in [Init::Random, Init::KMeansPlusPlus] {
+                let km = KMeans::new(15)
+                    .seed(seed)
+                    .init(init)
+                    .n_init(1)
+                    .algorithm(Algorithm::Auto);
+                let plain = km.clone().fit(&rows).unwrap();
+                let refined = km.refine(Refine::breathing()).fit(&rows).unwrap();
+                assert!(refined.inertia() <= plain.inertia(), "seed {seed}");
+            }
+        }
+    }
+
+    #[test]
+    fn finds_the_clusters_a_bad_start_misses() {
+        // Four tight pairs of far-apart groups; a start with two centroids in one group and none
+        // in another is a local optimum for plain k-means.
+        let mut data = Vec::new();
+        for g in 0..4 {
+            for i in 0..25 {
+                data.push(g as f64 * 100.0 + (i % 5) as f64 * 0.1);
+                data.push((i / 5) as f64 * 0.1);
+            }
+        }
+        let start = vec![0.0, 0.0, 0.4, 0.4, 150.0, 0.0, 300.0, 0.0];
+        let rows = RowMajor::new(&data, 2).unwrap();
+        let km = KMeans::new(4).init(Init::Precomputed(start));
+        let plain = km.clone().fit(&rows).unwrap();
+        let refined = km.refine(Refine::breathing()).fit(&rows).unwrap();
+        assert!(plain.inertia() > 10_000.0);
+        let mut groups: Vec<i64> = refined
+            .centroids()
+            .chunks(2)
+            .map(|c| (c[0] / 100.0).round() as i64)
+            .collect();
+        groups.sort_unstable();
+        assert_eq!(groups, [0, 1, 2, 3]);
+    }
+}
