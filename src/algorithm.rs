@@ -93,7 +93,7 @@ pub(crate) fn assign_all<T: Float, C: Float>(
             upper_sq: u,
             second_lower_sq: None,
         };
-        kernels::assign(part, &prep, &mut scratch, out, sums);
+        kernels::assign(part, None, &prep, &mut scratch, out, sums);
         acc
     });
     let mut total = ClusterSums::zeros(if with_sums { k } else { 0 }, d);

@@ -50,14 +50,10 @@ pub fn make_blobs<T: Float>(
     if n_centers == 0 {
         return Err(KMeansError::ZeroK);
     }
-    let noise = Normal::new(0.0, cluster_std).map_err(|_| KMeansError::InvalidTolerance {
-        tolerance: cluster_std,
-    })?;
-    if !cluster_std.is_finite() {
-        return Err(KMeansError::InvalidTolerance {
-            tolerance: cluster_std,
-        });
+    if !(cluster_std.is_finite() && cluster_std >= 0.0) {
+        return Err(KMeansError::InvalidClusterStd { cluster_std });
     }
+    let noise = Normal::new(0.0, cluster_std).map_err(|_| KMeansError::InvalidClusterStd { cluster_std })?;
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
     let centers: Vec<f64> = (0..n_centers * n_features)
         .map(|_| rng.random_range(-10.0..10.0))

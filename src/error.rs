@@ -106,6 +106,19 @@ pub enum KMeansError {
         /// The column of the offending value.
         column: usize,
     },
+    /// A centroid held a value so large that squared distances would overflow.
+    #[error(
+        "centroid {row} has a value at column {column} too large in magnitude: squared distances \
+         would overflow (largest magnitude allowed here: {limit:e})"
+    )]
+    CentroidTooLarge {
+        /// The centroid's index.
+        row: usize,
+        /// The column of the offending value.
+        column: usize,
+        /// The largest magnitude accepted.
+        limit: f64,
+    },
     /// Data given to a fitted model, or two vectors compared, had a different number of features.
     #[error("expected {expected} features, got {got}")]
     FeatureMismatch {

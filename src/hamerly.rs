@@ -73,7 +73,7 @@ impl HamerlyBounds {
                     upper_sq: u,
                     second_lower_sq: Some(lo),
                 };
-                kernels::assign(part, &prep, &mut scratch, out, None);
+                kernels::assign(part, None, &prep, &mut scratch, out, None);
                 for v in u.iter_mut() {
                     *v = v.sqrt() * (1.0 + SLACK);
                 }
@@ -129,12 +129,7 @@ impl HamerlyBounds {
             if todo.is_empty() {
                 return 0;
             }
-            // Gather the rows whose label is in doubt and run them through the tile kernel.
-            let mut gathered = Vec::with_capacity(todo.len() * d);
-            for &i in &todo {
-                gathered.extend_from_slice(part.row(i));
-            }
-            let g = RowMajor::new(&gathered, d).expect("whole rows of d features");
+            // The rows whose label is in doubt go through the tile kernel together.
             let m = todo.len();
             let (mut gl, mut gu, mut glo) = (vec![0; m], vec![0.0; m], vec![0.0; m]);
             let mut scratch = Scratch::new(&prep);
@@ -143,7 +138,7 @@ impl HamerlyBounds {
                 upper_sq: &mut gu,
                 second_lower_sq: Some(&mut glo),
             };
-            kernels::assign(g, &prep, &mut scratch, out, None);
+            kernels::assign(part, Some(&todo), &prep, &mut scratch, out, None);
             for (t, &i) in todo.iter().enumerate() {
                 labels[i] = gl[t];
                 upper[i] = gu[t].sqrt() * (1.0 + SLACK);
@@ -170,6 +165,6 @@ fn half_distance_to_nearest_other(centroids: &[f64], d: usize) -> Vec<f64> {
     };
     // Each centroid is nearest to itself (or to an identical one, at distance 0, which the
     // runner-up bound then reports as 0 too): the runner-up bound is the nearest other one.
-    kernels::assign(rows, &prep, &mut scratch, out, None);
+    kernels::assign(rows, None, &prep, &mut scratch, out, None);
     second.iter().map(|&s| 0.5 * s.sqrt() * (1.0 - SLACK)).collect()
 }

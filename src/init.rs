@@ -2,7 +2,7 @@
 
 use rand::{Rng, RngExt};
 
-use crate::kernels::{self, Prepared, Scratch};
+use crate::kernels::{self, sq_dist_f64};
 use crate::parallel::{chunk_rows, map_ordered, worth_parallel};
 use crate::{Float, RowMajor};
 
@@ -75,25 +75,48 @@ pub(crate) fn gather_rows<T: Float>(rows: RowMajor<'_, T>, idx: &[usize]) -> Vec
 ///
 /// Every distance goes through the tiled kernel, chunked as the assignment step is, and every
 /// sum is taken in chunk order, so the result depends on the data and the RNG only.
+///
+/// Most candidate distances cannot matter: a candidate `t` can only lower a row's distance `D`
+/// to its nearest centroid `c` if `d(x, t) < √D`, and `d(x, t) ≥ d(t, c) − √D`, so when
+/// `d(t, c) ≥ 2√D` the pair is skipped (Raff, "Exact acceleration of k-means++ and k-means||",
+/// IJCAI 2021). `D` is tracked with the kernel's error bound added, so a skipped pair is one the
+/// kernel would have found no nearer; the result is identical to the unpruned computation
+/// (tested), which `prune = false` runs.
 pub(crate) fn kmeans_plus_plus<T: Float, R: Rng + ?Sized>(
     rows: RowMajor<'_, T>,
     k: usize,
     rng: &mut R,
+) -> Vec<T> {
+    kmeans_plus_plus_impl(rows, k, rng, true)
+}
+
+pub(crate) fn kmeans_plus_plus_impl<T: Float, R: Rng + ?Sized>(
+    rows: RowMajor<'_, T>,
+    k: usize,
+    rng: &mut R,
+    prune: bool,
 ) -> Vec<T> {
     let n = rows.n_rows();
     let d = rows.n_features();
     let n_trials = 2 + (k as f64).ln().floor() as usize;
     let chunk = chunk_rows(n, n_trials, d);
     let parallel = worth_parallel(n * d * n_trials);
+    // The direct kernel's distances are within this relative error of the true ones.
+    let rel = kernels::direct_relative_error::<T>(d);
+    let all_rows: Vec<usize> = (0..n).collect();
 
     let first = rng.random_range(0..n);
     let mut centroids = Vec::with_capacity(k * d);
     centroids.extend_from_slice(rows.row(first));
-    // Squared distance of every row to its nearest chosen centroid.
+    // For every row: squared distance to its nearest chosen centroid as the kernel computed it,
+    // and which centroid that is.
     let mut closest = vec![0.0_f64; n];
-    distances_to(rows, &centroids, chunk, parallel, &mut closest);
-    let mut potential = ordered_sum(&closest, chunk);
-    let mut trial_dist = vec![0.0_f64; n * n_trials];
+    let tasks: Vec<(usize, &mut [f64])> = closest.chunks_mut(chunk).enumerate().collect();
+    map_ordered(tasks, parallel, |(c, out)| {
+        let sel = &all_rows[c * chunk..(c * chunk + out.len())];
+        kernels::sq_distances_direct(rows, sel, &centroids, out);
+    });
+    let mut nearest = vec![0usize; n];
     let mut cumulative = vec![0.0_f64; n];
 
     for _ in 1..k {
@@ -104,6 +127,7 @@ pub(crate) fn kmeans_plus_plus<T: Float, R: Rng + ?Sized>(
             run += w;
             *c = run;
         }
+        let potential = run;
         let candidates: Vec<usize> = (0..n_trials)
             .map(|_| {
                 let r = rng.random::<f64>() * potential;
@@ -111,60 +135,69 @@ pub(crate) fn kmeans_plus_plus<T: Float, R: Rng + ?Sized>(
             })
             .collect();
         let cand_rows = gather_rows(rows, &candidates);
-        distances_to(rows, &cand_rows, chunk, parallel, &mut trial_dist);
-        // Potential if each candidate were added, summed per chunk, chunks in order.
-        let per_chunk: Vec<Vec<f64>> = map_ordered((0..n.div_ceil(chunk)).collect(), parallel, |c: usize| {
-            let mut pot = vec![0.0; n_trials];
-            for i in c * chunk..((c + 1) * chunk).min(n) {
-                for (t, p) in pot.iter_mut().enumerate() {
-                    *p += closest[i].min(trial_dist[i * n_trials + t]);
+        // Per chosen centroid j, a lower bound on the distance from every candidate to it.
+        let n_chosen = centroids.len() / d;
+        let min_gap: Vec<f64> = if prune {
+            (0..n_chosen)
+                .map(|j| {
+                    (0..n_trials)
+                        .map(|t| sq_dist_f64(&cand_rows[t * d..(t + 1) * d], &centroids[j * d..(j + 1) * d]))
+                        .fold(f64::INFINITY, f64::min)
+                        .sqrt()
+                        * (1.0 - 1e-12)
+                })
+                .collect()
+        } else {
+            vec![0.0; n_chosen]
+        };
+        // A row whose true distance D to its centroid j satisfies gap(j) ≥ 2√D is no nearer to
+        // any candidate; with D ≤ D̂·(1 + rel)/(1 − rel) that also holds for the computed values,
+        // so skipped pairs are exactly those whose min(D̂, d̂) would be D̂.
+        let inflate = (1.0 + rel) / (1.0 - rel) * (1.0 + 1e-12);
+        // Each chunk computes the candidate distances of the rows that may get nearer, and
+        // returns them with its share of each candidate's gain (how much the potential would
+        // drop). Skipped rows would add exact zeros to the gains, so skipping changes no bit.
+        let per_chunk: Vec<(Vec<usize>, Vec<f64>, Vec<f64>)> =
+            map_ordered((0..n.div_ceil(chunk)).collect(), parallel, |c: usize| {
+                let lo = c * chunk;
+                let hi = (lo + chunk).min(n);
+                let todo: Vec<usize> = (lo..hi)
+                    .filter(|&i| !(prune && min_gap[nearest[i]] >= 2.0 * (closest[i] * inflate).sqrt()))
+                    .collect();
+                let mut dist = vec![0.0; todo.len() * n_trials];
+                kernels::sq_distances_direct(rows, &todo, &cand_rows, &mut dist);
+                let mut gain = vec![0.0; n_trials];
+                for (r, &i) in todo.iter().enumerate() {
+                    for (t, g) in gain.iter_mut().enumerate() {
+                        *g += (closest[i] - dist[r * n_trials + t]).max(0.0);
+                    }
                 }
-            }
-            pot
-        });
-        let mut pots = vec![0.0; n_trials];
-        for p in &per_chunk {
-            for (a, b) in pots.iter_mut().zip(p) {
+                (todo, dist, gain)
+            });
+        let mut gains = vec![0.0; n_trials];
+        for (_, _, g) in &per_chunk {
+            for (a, b) in gains.iter_mut().zip(g) {
                 *a += b;
             }
         }
         let mut best = 0;
         for t in 1..n_trials {
-            if pots[t] < pots[best] {
+            if gains[t] > gains[best] {
                 best = t;
             }
         }
-        potential = pots[best];
-        for (i, c) in closest.iter_mut().enumerate() {
-            *c = c.min(trial_dist[i * n_trials + best]);
+        for (todo, dist, _) in &per_chunk {
+            for (r, &i) in todo.iter().enumerate() {
+                let v = dist[r * n_trials + best];
+                if v < closest[i] {
+                    closest[i] = v;
+                    nearest[i] = n_chosen;
+                }
+            }
         }
         centroids.extend_from_slice(rows.row(candidates[best]));
     }
     centroids
-}
-
-/// `out[i * m + j]` = squared distance from row i to centroid j, for the `m` centroids given.
-fn distances_to<T: Float>(
-    rows: RowMajor<'_, T>,
-    centroids: &[T],
-    chunk: usize,
-    parallel: bool,
-    out: &mut [f64],
-) {
-    let d = rows.n_features();
-    let m = centroids.len() / d;
-    let prep = Prepared::new(centroids, d);
-    let tasks: Vec<(usize, &mut [f64])> = out.chunks_mut(chunk * m).enumerate().collect();
-    map_ordered(tasks, parallel, |(c, o)| {
-        let part = rows.slice_rows(c * chunk, (c + 1) * chunk);
-        let mut scratch = Scratch::new(&prep);
-        kernels::sq_distances(part, &prep, &mut scratch, o);
-    });
-}
-
-/// Sum of `v` in chunk order (chunks summed left to right, then the chunk totals).
-fn ordered_sum(v: &[f64], chunk: usize) -> f64 {
-    v.chunks(chunk).map(|c| c.iter().sum::<f64>()).sum()
 }
 
 #[cfg(test)]
@@ -183,6 +216,20 @@ mod tests {
             idx.dedup();
             assert_eq!(idx.len(), k);
             assert!(idx.iter().all(|&i| i < n));
+        }
+    }
+
+    #[test]
+    fn pruned_plus_plus_equals_unpruned() {
+        for &(n, d, k, seed) in &[(3000, 2, 40, 1), (2000, 8, 25, 2), (500, 30, 60, 3)] {
+            let b = crate::datasets::make_blobs::<f32>(n, d, k / 2, 1.0, seed).unwrap();
+            let rows = RowMajor::new(&b.data, d).unwrap();
+            let mut r1 = Xoshiro256PlusPlus::seed_from_u64(seed);
+            let mut r2 = Xoshiro256PlusPlus::seed_from_u64(seed);
+            assert_eq!(
+                kmeans_plus_plus_impl(rows, k, &mut r1, true),
+                kmeans_plus_plus_impl(rows, k, &mut r2, false)
+            );
         }
     }
 

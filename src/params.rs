@@ -197,7 +197,8 @@ impl<T: Float> KMeans<T> {
     ///   width 0, [`KMeansError::KTooLarge`] when k exceeds the number of rows;
     /// * [`KMeansError::NonFinite`] / [`KMeansError::ValueTooLarge`] for a NaN, infinite or
     ///   overflowing value (with its row and column);
-    /// * [`KMeansError::CentroidShape`] / [`KMeansError::NonFiniteCentroid`] for a bad
+    /// * [`KMeansError::CentroidShape`] / [`KMeansError::NonFiniteCentroid`] /
+    ///   [`KMeansError::CentroidTooLarge`] for a bad
     ///   [`Init::Precomputed`] start.
     ///
     /// # Example
@@ -263,7 +264,7 @@ impl<T: Float> KMeans<T> {
         rows.check_values()?;
         let n_init = match &self.init {
             Init::Precomputed(c) => {
-                check_centroids(c, self.k, rows.n_features())?;
+                check_centroids(c, self.k, rows.n_features(), Some(rows.n_rows()))?;
                 1
             }
             Init::Random => self.n_init.unwrap_or(10),
@@ -296,8 +297,14 @@ impl<T: Float> KMeans<T> {
     }
 }
 
-/// Checks a `k × n_features` centroid buffer: shape and finiteness.
-pub(crate) fn check_centroids<T: Float>(c: &[T], k: usize, n_features: usize) -> Result<(), KMeansError> {
+/// Checks a `k × n_features` centroid buffer: shape, finiteness, and, given the number of rows
+/// a fit will sum over, magnitude (as the data's, so inertia cannot overflow).
+pub(crate) fn check_centroids<T: Float>(
+    c: &[T],
+    k: usize,
+    n_features: usize,
+    fit_rows: Option<usize>,
+) -> Result<(), KMeansError> {
     if c.len() != k * n_features {
         return Err(KMeansError::CentroidShape {
             len: c.len(),
@@ -306,11 +313,17 @@ pub(crate) fn check_centroids<T: Float>(c: &[T], k: usize, n_features: usize) ->
             expected: k * n_features,
         });
     }
-    if let Some(i) = c.iter().position(|v| !v.is_finite()) {
-        return Err(KMeansError::NonFiniteCentroid {
-            row: i / n_features,
-            column: i % n_features,
-        });
+    let limit = fit_rows.map_or(f64::INFINITY, |n| {
+        crate::data::magnitude_limit::<T>(n_features, n)
+    });
+    for (i, v) in c.iter().enumerate() {
+        let (row, column) = (i / n_features, i % n_features);
+        if !v.is_finite() {
+            return Err(KMeansError::NonFiniteCentroid { row, column });
+        }
+        if v.to_f64_().abs() > limit {
+            return Err(KMeansError::CentroidTooLarge { row, column, limit });
+        }
     }
     Ok(())
 }

@@ -151,6 +151,7 @@ fn breathe_out<T: Float>(rows: RowMajor<'_, T>, centroids: &[T], m: usize) -> Ve
     let (mut labels, mut best_sq, mut second_sq) = (vec![0; n], vec![0.0; n], vec![0.0; n]);
     crate::kernels::assign(
         rows,
+        None,
         &prep,
         &mut scratch,
         AssignOut {

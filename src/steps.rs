@@ -154,7 +154,8 @@ pub fn closest_centroid<T: Float>(
 ///
 /// Shape errors as [`RowMajor::new`] for either buffer; [`KMeansError::ZeroK`] if there are no
 /// centroids; [`KMeansError::NonFinite`], [`KMeansError::ValueTooLarge`] or
-/// [`KMeansError::NonFiniteCentroid`] for bad values.
+/// [`KMeansError::NonFiniteCentroid`] for bad values. Centroids of any finite magnitude are
+/// accepted: labels come from f64 distances, which do not overflow for `f32` values.
 ///
 /// # Example
 ///
@@ -175,7 +176,7 @@ pub fn create_clusters<T: Float>(
     if c.n_rows() == 0 {
         return Err(KMeansError::ZeroK);
     }
-    check_centroids(centroids, c.n_rows(), n_features)?;
+    check_centroids(centroids, c.n_rows(), n_features, None)?;
     rows.check_values()?;
     let mut labels = vec![0; rows.n_rows()];
     let mut upper = vec![0.0; rows.n_rows()];
@@ -226,7 +227,7 @@ pub fn compute_means<T: Float>(
     if k == 0 {
         return Err(KMeansError::ZeroK);
     }
-    check_centroids(centroids, k, n_features)?;
+    check_centroids(centroids, k, n_features, None)?;
     rows.check_values()?;
     if labels.len() != rows.n_rows() {
         return Err(KMeansError::LabelCount {

@@ -174,11 +174,6 @@ impl<T: Float> Prepared<T> {
         self.k
     }
 
-    /// k rounded up to whole centroid blocks.
-    fn padded_k(&self) -> usize {
-        self.half_norms.len()
-    }
-
     /// A bound on the absolute error of every score of a row with centred norm `x_norm`,
     /// against the exact score of the exact (unrounded) centred row and centroid:
     ///
@@ -206,7 +201,6 @@ pub(crate) struct Scratch<T> {
     packed: Vec<T>,
     x_norm_sq: Vec<f64>,
     best: Vec<tile::BestTwo<T>>,
-    scores: Vec<T>,
 }
 
 impl<T: Float> Scratch<T> {
@@ -220,7 +214,6 @@ impl<T: Float> Scratch<T> {
             packed: vec![T::zero(); TILE_ROWS * prep.n_features],
             x_norm_sq: vec![0.0; TILE_ROWS],
             best: vec![zero; TILE_ROWS],
-            scores: Vec::new(),
         }
     }
 }
@@ -230,16 +223,17 @@ impl<T: Float> Scratch<T> {
 /// the number of panels.
 fn pack_tile<T: Float>(
     data: &[T],
+    select: Option<&[usize]>,
     start: usize,
     len: usize,
     prep: &Prepared<T>,
     scratch: &mut Scratch<T>,
 ) -> usize {
     match prep.backend {
-        Backend::Scalar => pack_tile_generic(data, start, len, prep, scratch),
+        Backend::Scalar => pack_tile_generic(data, select, start, len, prep, scratch),
         #[cfg(target_arch = "x86_64")]
         // SAFETY: `Backend::Avx2Fma` exists only when the CPU has AVX2 and FMA.
-        Backend::Avx2Fma => unsafe { pack_tile_avx2_fma(data, start, len, prep, scratch) },
+        Backend::Avx2Fma => unsafe { pack_tile_avx2_fma(data, select, start, len, prep, scratch) },
     }
 }
 
@@ -247,17 +241,19 @@ fn pack_tile<T: Float>(
 #[target_feature(enable = "avx2,fma")]
 fn pack_tile_avx2_fma<T: Float>(
     data: &[T],
+    select: Option<&[usize]>,
     start: usize,
     len: usize,
     prep: &Prepared<T>,
     scratch: &mut Scratch<T>,
 ) -> usize {
-    pack_tile_generic(data, start, len, prep, scratch)
+    pack_tile_generic(data, select, start, len, prep, scratch)
 }
 
 #[inline(always)]
 fn pack_tile_generic<T: Float>(
     data: &[T],
+    select: Option<&[usize]>,
     start: usize,
     len: usize,
     prep: &Prepared<T>,
@@ -274,7 +270,9 @@ fn pack_tile_generic<T: Float>(
         // vectorisable pass, four independent norm accumulators, then strided stores into the
         // L1-resident panel.
         for r in 0..rows_here {
-            let src = &data[(start + q * rw + r) * d..(start + q * rw + r + 1) * d];
+            let i = start + q * rw + r;
+            let row = select.map_or(i, |s| s[i]);
+            let src = &data[row * d..(row + 1) * d];
             let mut norm = [0.0_f64; 4];
             let mut f = 0;
             while f + 4 <= d {
@@ -315,11 +313,13 @@ pub(crate) struct AssignOut<'a> {
     pub second_lower_sq: Option<&'a mut [f64]>,
 }
 
-/// The assignment step over `rows`: nearest centroid per row (exactly the direct f64 argmin,
+/// The assignment step over `rows` (or, with `select`, over the rows it lists, results indexed
+/// by position in the list): nearest centroid per row (exactly the direct f64 argmin,
 /// lowest index on ties), plus distance bounds; optionally adds every row to `sums`/`counts`
 /// of its cluster (f64, in row order) while the tile is in cache.
 pub(crate) fn assign<T: Float>(
     rows: RowMajor<'_, T>,
+    select: Option<&[usize]>,
     prep: &Prepared<T>,
     scratch: &mut Scratch<T>,
     out: AssignOut<'_>,
@@ -331,12 +331,12 @@ pub(crate) fn assign<T: Float>(
         mut second_lower_sq,
     } = out;
     let d = prep.n_features;
-    let n = rows.n_rows();
+    let n = select.map_or(rows.n_rows(), <[usize]>::len);
     let data = rows.as_slice();
     let mut start = 0;
     while start < n {
         let len = TILE_ROWS.min(n - start);
-        let n_panels = pack_tile(data, start, len, prep, scratch);
+        let n_panels = pack_tile(data, select, start, len, prep, scratch);
         tile::best_two(
             prep.backend,
             &scratch.packed,
@@ -353,7 +353,8 @@ pub(crate) fn assign<T: Float>(
             let xn2 = scratch.x_norm_sq[r];
             let err = prep.score_error_bound(xn2.sqrt());
             let i = start + r;
-            let row = &data[i * d..(i + 1) * d];
+            let src = select.map_or(i, |s| s[i]);
+            let row = &data[src * d..(src + 1) * d];
             let mut upper = (xn2 + 2.0 * (sb + err)).max(0.0);
             let certified = ss - sb > 2.0 * err;
             if !certified {
@@ -385,42 +386,28 @@ fn recheck<T: Float>(prep: &Prepared<T>, row: &[T]) -> (usize, f64) {
     nearest_direct(row, &prep.centroids, prep.n_features)
 }
 
-/// Squared distances from every row to every prepared centroid, as the tiled kernel computes
-/// them (`max(0, ‖x̃‖² + 2·score)`), written row-major into `out` (`rows × k`), for k-means++.
-pub(crate) fn sq_distances<T: Float>(
+/// Squared distances from the rows `select` lists to a few centroids (`cents`, row-major), by
+/// the direct kernel (see [`direct_relative_error`]); `out[r * m + t]`.
+pub(crate) fn sq_distances_direct<T: Float>(
     rows: RowMajor<'_, T>,
-    prep: &Prepared<T>,
-    scratch: &mut Scratch<T>,
+    select: &[usize],
+    cents: &[T],
     out: &mut [f64],
 ) {
-    let d = prep.n_features;
-    let k = prep.k;
-    let n = rows.n_rows();
-    let data = rows.as_slice();
-    let stride = TILE_ROWS;
-    scratch.scores.resize(prep.padded_k() * stride, T::zero());
-    let mut start = 0;
-    while start < n {
-        let len = TILE_ROWS.min(n - start);
-        let n_panels = pack_tile(data, start, len, prep, scratch);
-        tile::scores(
-            prep.backend,
-            &scratch.packed,
-            n_panels,
-            d,
-            &prep.blocks,
-            &prep.half_norms,
-            &mut scratch.scores,
-            stride,
-        );
-        for r in 0..len {
-            let o = &mut out[(start + r) * k..(start + r + 1) * k];
-            for (j, dst) in o.iter_mut().enumerate() {
-                *dst = (scratch.x_norm_sq[r] + 2.0 * scratch.scores[j * stride + r].to_f64_()).max(0.0);
-            }
-        }
-        start += len;
-    }
+    tile::direct(
+        Backend::detect(),
+        rows.as_slice(),
+        rows.n_features(),
+        select,
+        cents,
+        out,
+    );
+}
+
+/// A bound on the relative error of [`sq_distances_direct`]: each term `(x − c)²` is rounded
+/// twice, each of the 16 lanes sums `⌈d/16⌉` terms in `T`, and the lanes are added in f64.
+pub(crate) fn direct_relative_error<T: Float>(n_features: usize) -> f64 {
+    1.25 * (n_features.div_ceil(tile::DIRECT_LANES) as f64 + 3.0) * T::UNIT_ROUNDOFF
 }
 
 #[cfg(test)]
@@ -447,6 +434,7 @@ mod tests {
         let mut second = vec![0.0; n];
         assign(
             rows,
+            None,
             &prep,
             &mut scratch,
             AssignOut {
@@ -496,6 +484,28 @@ mod tests {
     }
 
     #[test]
+    fn direct_kernel_is_within_its_error_bound() {
+        for &(n, d, m) in &[(5, 1, 1), (40, 3, 7), (33, 17, 5), (20, 300, 8)] {
+            for offset in [0.0, 1e4] {
+                let data = random_data::<f32>(n, d, offset, 3);
+                let cents = random_data::<f32>(m, d, offset, 4);
+                let rows = RowMajor::new(&data, d).unwrap();
+                let select: Vec<usize> = (0..n).rev().collect();
+                let mut out = vec![0.0; n * m];
+                sq_distances_direct(rows, &select, &cents, &mut out);
+                let rel = direct_relative_error::<f32>(d);
+                for (r, &i) in select.iter().enumerate() {
+                    for t in 0..m {
+                        let exact = sq_dist_f64(rows.row(i), &cents[t * d..(t + 1) * d]);
+                        let got = out[r * m + t];
+                        assert!((got - exact).abs() <= rel * exact + 1e-30, "{got} vs {exact}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
     fn exact_ties_go_to_the_lowest_index() {
         // The row is equidistant from centroids 1 and 2 (and 0 is farther).
         let data = [0.0_f32, 0.0];
@@ -506,6 +516,7 @@ mod tests {
             let (mut l, mut u) = ([9], [0.0]);
             assign(
                 RowMajor::new(&data, 2).unwrap(),
+                None,
                 &prep,
                 &mut scratch,
                 AssignOut {

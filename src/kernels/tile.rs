@@ -7,10 +7,12 @@
 //! centroid values and issues twelve FMAs. Because each accumulator register holds one centroid's
 //! scores for `RW` different rows, the nearest-centroid epilogue is purely vertical (compare and
 //! select per lane, no shuffles): it keeps, per row, the best score, its index and the runner-up
-//! while the accumulators are still in registers. No score matrix is ever written for the
-//! assignment; [`scores`] writes one tile's scores for callers that need every distance.
+//! while the accumulators are still in registers. No score matrix is ever written.
 //!
-//! One generic body is compiled twice: as portable code (the reference, always built) and inside
+//! A second, direct kernel ([`direct`]) serves k-means++, which compares all rows with only a
+//! few candidates at a time.
+//!
+//! Each generic body is compiled twice: as portable code (the reference, always built) and inside
 //! a `#[target_feature(enable = "avx2,fma")]` function, where LLVM maps the fixed-size arrays
 //! onto ymm registers and `mul_add` onto FMA. The choice is made once per tile.
 
@@ -48,27 +50,6 @@ pub(super) fn best_two<T: Float>(
     }
 }
 
-/// Every score of every row: `out[j * stride + q * RW + r] = ½‖c̃ⱼ‖² − x̃·c̃ⱼ` for centroid `j`
-/// (including padding centroids, which score +∞) and row `r` of panel `q`.
-#[inline]
-pub(super) fn scores<T: Float>(
-    backend: Backend,
-    rows: &[T],
-    n_panels: usize,
-    d: usize,
-    blocks: &[T],
-    half_norms: &[T],
-    out: &mut [T],
-    stride: usize,
-) {
-    match backend {
-        Backend::Scalar => scores_generic::<T, false>(rows, n_panels, d, blocks, half_norms, out, stride),
-        #[cfg(target_arch = "x86_64")]
-        // SAFETY: as in `best_two`.
-        Backend::Avx2Fma => unsafe { scores_avx2_fma(rows, n_panels, d, blocks, half_norms, out, stride) },
-    }
-}
-
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
 fn best_two_avx2_fma<T: Float>(
@@ -80,20 +61,6 @@ fn best_two_avx2_fma<T: Float>(
     out: &mut [BestTwo<T>],
 ) {
     best_two_generic::<T, true>(rows, n_panels, d, blocks, half_norms, out);
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-fn scores_avx2_fma<T: Float>(
-    rows: &[T],
-    n_panels: usize,
-    d: usize,
-    blocks: &[T],
-    half_norms: &[T],
-    out: &mut [T],
-    stride: usize,
-) {
-    scores_generic::<T, true>(rows, n_panels, d, blocks, half_norms, out, stride);
 }
 
 #[inline(always)]
@@ -110,23 +77,6 @@ fn best_two_generic<T: Float, const FUSED: bool>(
         best_two_rw::<T, 16, 8, FUSED>(rows, n_panels, d, blocks, half_norms, out);
     } else {
         best_two_rw::<T, 8, 4, FUSED>(rows, n_panels, d, blocks, half_norms, out);
-    }
-}
-
-#[inline(always)]
-fn scores_generic<T: Float, const FUSED: bool>(
-    rows: &[T],
-    n_panels: usize,
-    d: usize,
-    blocks: &[T],
-    half_norms: &[T],
-    out: &mut [T],
-    stride: usize,
-) {
-    if panel_width::<T>() == 16 {
-        scores_rw::<T, 16, 8, FUSED>(rows, n_panels, d, blocks, half_norms, out, stride);
-    } else {
-        scores_rw::<T, 8, 4, FUSED>(rows, n_panels, d, blocks, half_norms, out, stride);
     }
 }
 
@@ -230,28 +180,72 @@ fn best_two_rw<T: Float, const RW: usize, const H: usize, const FUSED: bool>(
     }
 }
 
-#[inline(always)]
-fn scores_rw<T: Float, const RW: usize, const H: usize, const FUSED: bool>(
-    rows: &[T],
-    n_panels: usize,
+/// Squared distances `Σ (x − c)²` from each listed row to each of a few centroids, computed
+/// directly from the row-major data (no packing, no centring: the difference form has no
+/// cancellation). For k-means++, where each step compares all rows with only `2 + ⌊ln k⌋`
+/// candidates and packing the rows would cost more than the distances.
+/// `out[r * m + t]` for row `rows[r]` (`rows` are row indices into `data`) and centroid `t`.
+#[inline]
+pub(super) fn direct<T: Float>(
+    backend: Backend,
+    data: &[T],
     d: usize,
-    blocks: &[T],
-    half_norms: &[T],
-    out: &mut [T],
-    stride: usize,
+    rows: &[usize],
+    cents: &[T],
+    out: &mut [f64],
 ) {
-    let n_blocks = half_norms.len() / MC;
-    for q in 0..n_panels {
-        let panel = &rows[q * d * RW..(q + 1) * d * RW];
-        for b in 0..n_blocks {
-            let acc = dot_block::<T, RW, H, FUSED>(panel, &blocks[b * d * MC..(b + 1) * d * MC]);
-            for m in 0..MC {
-                let h = half_norms[b * MC + m];
-                let o = &mut out[(b * MC + m) * stride + q * RW..(b * MC + m) * stride + (q + 1) * RW];
-                for r in 0..RW {
-                    o[r] = h - acc[m][r];
+    match backend {
+        Backend::Scalar => direct_generic::<T, false>(data, d, rows, cents, out),
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: as in `best_two`.
+        Backend::Avx2Fma => unsafe { direct_avx2_fma(data, d, rows, cents, out) },
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn direct_avx2_fma<T: Float>(data: &[T], d: usize, rows: &[usize], cents: &[T], out: &mut [f64]) {
+    direct_generic::<T, true>(data, d, rows, cents, out);
+}
+
+/// Lanes of the direct kernel's accumulators: each lane sums every 16th feature.
+pub(super) const DIRECT_LANES: usize = 16;
+
+#[inline(always)]
+fn direct_generic<T: Float, const FUSED: bool>(
+    data: &[T],
+    d: usize,
+    rows: &[usize],
+    cents: &[T],
+    out: &mut [f64],
+) {
+    let m = cents.len() / d;
+    for (r, &i) in rows.iter().enumerate() {
+        let x = &data[i * d..(i + 1) * d];
+        for t in 0..m {
+            let c = &cents[t * d..(t + 1) * d];
+            let mut acc = [T::zero(); DIRECT_LANES];
+            let mut xs = x.chunks_exact(DIRECT_LANES);
+            let mut cs = c.chunks_exact(DIRECT_LANES);
+            for (xv, cv) in (&mut xs).zip(&mut cs) {
+                for l in 0..DIRECT_LANES {
+                    let diff = xv[l] - cv[l];
+                    acc[l] = if FUSED {
+                        diff.mul_add(diff, acc[l])
+                    } else {
+                        acc[l] + diff * diff
+                    };
                 }
             }
+            let mut total = 0.0_f64;
+            for (&xv, &cv) in xs.remainder().iter().zip(cs.remainder()) {
+                let diff = xv - cv;
+                total += (diff * diff).to_f64_();
+            }
+            for a in acc {
+                total += a.to_f64_();
+            }
+            out[r * m + t] = total;
         }
     }
 }

@@ -474,7 +474,6 @@ fn metrics_errors() {
 }
 
 #[test]
-#[ignore = "bug: make_blobs accepts a negative cluster_std and reports a non-finite one as InvalidTolerance"]
 fn make_blobs_invalid_cluster_std() {
     // Documented: InvalidClusterStd if cluster_std is negative or not finite.
     assert_eq!(
