@@ -27,10 +27,16 @@ pub(crate) const MC: usize = 6;
 /// epilogue and the centroid sums read it.
 pub(crate) const TILE_ROWS: usize = 64;
 
-/// Rows per row panel: two 256-bit registers' worth of lanes (16 f32 or 8 f64).
+/// Rows per row panel for a backend: two SIMD registers' worth of lanes (AVX2: 16 f32 or 8 f64;
+/// AVX-512: 32 f32 or 16 f64).
 #[inline(always)]
-pub(crate) const fn panel_width<T>() -> usize {
-    64 / core::mem::size_of::<T>()
+pub(crate) const fn panel_width<T>(backend: Backend) -> usize {
+    let bytes = match backend {
+        #[cfg(target_arch = "x86_64")]
+        Backend::Avx512 => 128,
+        _ => 64,
+    };
+    bytes / core::mem::size_of::<T>()
 }
 
 /// Which compiled copy of the tile kernel runs.
@@ -41,6 +47,10 @@ pub(crate) enum Backend {
     /// The same code compiled with AVX2 and FMA enabled; chosen when the CPU has both.
     #[cfg(target_arch = "x86_64")]
     Avx2Fma,
+    /// The same code compiled with AVX-512F (512-bit registers, twice the rows per panel);
+    /// chosen when the CPU has it.
+    #[cfg(target_arch = "x86_64")]
+    Avx512,
 }
 
 impl Backend {
@@ -51,10 +61,15 @@ impl Backend {
         *BACKEND.get_or_init(|| {
             #[cfg(target_arch = "x86_64")]
             {
-                if std::env::var_os("K_MEANS_FORCE_SCALAR").is_none()
-                    && std::arch::is_x86_feature_detected!("avx2")
-                    && std::arch::is_x86_feature_detected!("fma")
+                // K_MEANS_KERNEL=scalar|avx2 caps the choice (for testing and comparisons).
+                let cap = std::env::var("K_MEANS_KERNEL").unwrap_or_default();
+                let avx2 =
+                    std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma");
+                if cap != "scalar" && cap != "avx2" && avx2 && std::arch::is_x86_feature_detected!("avx512f")
                 {
+                    return Backend::Avx512;
+                }
+                if cap != "scalar" && avx2 {
                     return Backend::Avx2Fma;
                 }
             }
@@ -232,14 +247,30 @@ fn pack_tile<T: Float>(
     match prep.backend {
         Backend::Scalar => pack_tile_generic(data, select, start, len, prep, scratch),
         #[cfg(target_arch = "x86_64")]
-        // SAFETY: `Backend::Avx2Fma` exists only when the CPU has AVX2 and FMA.
+        // SAFETY: `Backend::Avx2Fma` exists only when the CPU has AVX2 and FMA; `Avx512` only
+        // when it also has AVX-512F.
         Backend::Avx2Fma => unsafe { pack_tile_avx2_fma(data, select, start, len, prep, scratch) },
+        #[cfg(target_arch = "x86_64")]
+        Backend::Avx512 => unsafe { pack_tile_avx512(data, select, start, len, prep, scratch) },
     }
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
 fn pack_tile_avx2_fma<T: Float>(
+    data: &[T],
+    select: Option<&[usize]>,
+    start: usize,
+    len: usize,
+    prep: &Prepared<T>,
+    scratch: &mut Scratch<T>,
+) -> usize {
+    pack_tile_generic(data, select, start, len, prep, scratch)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx2,fma")]
+fn pack_tile_avx512<T: Float>(
     data: &[T],
     select: Option<&[usize]>,
     start: usize,
@@ -260,7 +291,7 @@ fn pack_tile_generic<T: Float>(
     scratch: &mut Scratch<T>,
 ) -> usize {
     let d = prep.n_features;
-    let rw = panel_width::<T>();
+    let rw = panel_width::<T>(prep.backend);
     let n_panels = len.div_ceil(rw);
     let packed = &mut scratch.packed[..n_panels * rw * d];
     for q in 0..n_panels {
@@ -463,10 +494,18 @@ mod tests {
         }
     }
 
+    /// Every backend this CPU can run, so each compiled copy is checked against the oracle.
     fn backends() -> Vec<Backend> {
+        #[allow(unused_mut)]
         let mut b = vec![Backend::Scalar];
-        if Backend::detect() != Backend::Scalar {
-            b.push(Backend::detect());
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
+                b.push(Backend::Avx2Fma);
+                if std::arch::is_x86_feature_detected!("avx512f") {
+                    b.push(Backend::Avx512);
+                }
+            }
         }
         b
     }

@@ -47,6 +47,9 @@ pub(super) fn best_two<T: Float>(
         // SAFETY: `Backend::Avx2Fma` is only produced by `Backend::detect` after
         // `is_x86_feature_detected!` confirmed AVX2 and FMA.
         Backend::Avx2Fma => unsafe { best_two_avx2_fma(rows, n_panels, d, blocks, half_norms, out) },
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: `Backend::Avx512` is only produced after detecting AVX-512F, AVX2 and FMA.
+        Backend::Avx512 => unsafe { best_two_avx512(rows, n_panels, d, blocks, half_norms, out) },
     }
 }
 
@@ -63,6 +66,24 @@ fn best_two_avx2_fma<T: Float>(
     best_two_generic::<T, true>(rows, n_panels, d, blocks, half_norms, out);
 }
 
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx2,fma")]
+fn best_two_avx512<T: Float>(
+    rows: &[T],
+    n_panels: usize,
+    d: usize,
+    blocks: &[T],
+    half_norms: &[T],
+    out: &mut [BestTwo<T>],
+) {
+    // Two 512-bit registers of rows per panel.
+    if core::mem::size_of::<T>() == 4 {
+        best_two_rw::<T, 32, 16, true>(rows, n_panels, d, blocks, half_norms, out);
+    } else {
+        best_two_rw::<T, 16, 8, true>(rows, n_panels, d, blocks, half_norms, out);
+    }
+}
+
 #[inline(always)]
 fn best_two_generic<T: Float, const FUSED: bool>(
     rows: &[T],
@@ -72,8 +93,8 @@ fn best_two_generic<T: Float, const FUSED: bool>(
     half_norms: &[T],
     out: &mut [BestTwo<T>],
 ) {
-    // The row-panel width is a property of T (two 256-bit registers); monomorphise on it.
-    if panel_width::<T>() == 16 {
+    // Two 256-bit registers of rows per panel; monomorphise on the width.
+    if panel_width::<T>(Backend::Scalar) == 16 {
         best_two_rw::<T, 16, 8, FUSED>(rows, n_panels, d, blocks, half_norms, out);
     } else {
         best_two_rw::<T, 8, 4, FUSED>(rows, n_panels, d, blocks, half_norms, out);
@@ -199,12 +220,21 @@ pub(super) fn direct<T: Float>(
         #[cfg(target_arch = "x86_64")]
         // SAFETY: as in `best_two`.
         Backend::Avx2Fma => unsafe { direct_avx2_fma(data, d, rows, cents, out) },
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: as in `best_two`.
+        Backend::Avx512 => unsafe { direct_avx512(data, d, rows, cents, out) },
     }
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
 fn direct_avx2_fma<T: Float>(data: &[T], d: usize, rows: &[usize], cents: &[T], out: &mut [f64]) {
+    direct_generic::<T, true>(data, d, rows, cents, out);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx2,fma")]
+fn direct_avx512<T: Float>(data: &[T], d: usize, rows: &[usize], cents: &[T], out: &mut [f64]) {
     direct_generic::<T, true>(data, d, rows, cents, out);
 }
 
