@@ -184,8 +184,11 @@ pub(crate) fn run<T: Float>(rows: RowMajor<'_, T>, init: Vec<T>, cfg: RunConfig)
         previous.copy_from_slice(&centroids);
         std::mem::swap(&mut centroids, &mut next);
         if labels == labels_old {
-            strict = true;
             converged = true;
+            // Labels are the nearest of the centroids they were computed against; if this last
+            // update still moved a centroid (an empty-cluster relocation, or rounding when such a
+            // move is undone), they must be computed again below.
+            strict = shift == 0.0;
             break;
         }
         if shift <= cfg.tol {

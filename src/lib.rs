@@ -67,7 +67,7 @@ pub use error::KMeansError;
 pub use float::Float;
 pub use init::Init;
 pub use model::KMeansModel;
-pub use params::{DEFAULT_MAX_ITER, DEFAULT_SEED, DEFAULT_TOLERANCE, KMeans};
+pub use params::{DEFAULT_BREATHING_M, DEFAULT_MAX_ITER, DEFAULT_SEED, DEFAULT_TOLERANCE, KMeans};
 pub use refine::Refine;
 pub use steps::{
     closest_centroid, compute_means, create_clusters, euclidean_distance, initialize_random_centroids,

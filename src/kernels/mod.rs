@@ -135,6 +135,10 @@ pub(crate) struct Prepared<T> {
     max_norm: f64,
     /// Roundoff units in one dot product's error bound.
     accumulation_len: usize,
+    /// Whether every packed value and half norm is finite in `T`. Centroids far beyond the data's
+    /// magnitude limit (accepted by `create_clusters`) can overflow `T` here; then no score can
+    /// be trusted and every row is decided by direct f64 distances.
+    scores_trusted: bool,
     backend: Backend,
 }
 
@@ -171,6 +175,9 @@ impl<T: Float> Prepared<T> {
             half_norms[j] = T::from_f64_(0.5 * norm_sq);
             max_norm = max_norm.max(norm_sq.sqrt());
         }
+        let scores_trusted = blocks.iter().all(|v| v.is_finite())
+            && half_norms[..k].iter().all(|v| v.is_finite())
+            && max_norm.is_finite();
         Prepared {
             k,
             n_features: d,
@@ -180,6 +187,7 @@ impl<T: Float> Prepared<T> {
             half_norms,
             max_norm,
             accumulation_len: tile::accumulation_len(d),
+            scores_trusted,
             backend,
         }
     }
@@ -387,7 +395,7 @@ pub(crate) fn assign<T: Float>(
             let src = select.map_or(i, |s| s[i]);
             let row = &data[src * d..(src + 1) * d];
             let mut upper = (xn2 + 2.0 * (sb + err)).max(0.0);
-            let certified = ss - sb > 2.0 * err;
+            let certified = prep.scores_trusted && ss - sb > 2.0 * err;
             if !certified {
                 // Another centroid may truly be as near: decide by direct f64 distances.
                 (b, upper) = recheck(prep, row);

@@ -35,7 +35,7 @@ use std::time::Instant;
 
 use flate2::read::GzDecoder;
 use k_means::metrics::centroid_index;
-use k_means::{Init, KMeans, RowMajor};
+use k_means::{Init, KMeans, Refine, RowMajor};
 use serde::{Deserialize, Serialize};
 
 /// The 12 centroid-structured sets with the reference k of `../shared/datasets/README.md`.
@@ -55,7 +55,7 @@ const SETS: [(&str, usize); 12] = [
 ];
 
 /// The methods [`configure`] knows.
-const METHODS: [&str; 3] = ["default", "random", "n_init10"];
+const METHODS: [&str; 5] = ["default", "random", "n_init10", "breathing", "breathing2"];
 
 /// The builder a method runs for `k` clusters and one seed. A new quality mode is one more arm
 /// here (and its name in [`METHODS`]).
@@ -68,6 +68,10 @@ fn configure(method: &str, k: usize, seed: u64) -> Option<KMeans<f64>> {
         "random" => base.init(Init::Random).n_init(1),
         // Greedy k-means++, best of ten starts.
         "n_init10" => base.init(Init::KMeansPlusPlus).n_init(10),
+        // Quality mode: breathing k-means after one greedy k-means++ run.
+        "breathing" => base.refine(Refine::breathing()),
+        // Breathing with a smaller starting m (fewer, cheaper cycles).
+        "breathing2" => base.refine(Refine::Breathing { m: 2 }),
         _ => return None,
     })
 }
