@@ -103,7 +103,6 @@ pub(crate) fn kmeans_plus_plus_impl<T: Float, R: Rng + ?Sized>(
     let parallel = worth_parallel(n * d * n_trials);
     // The direct kernel's distances are within this relative error of the true ones.
     let rel = kernels::direct_relative_error::<T>(d);
-    let all_rows: Vec<usize> = (0..n).collect();
 
     let first = rng.random_range(0..n);
     let mut centroids = Vec::with_capacity(k * d);
@@ -113,8 +112,8 @@ pub(crate) fn kmeans_plus_plus_impl<T: Float, R: Rng + ?Sized>(
     let mut closest = vec![0.0_f64; n];
     let tasks: Vec<(usize, &mut [f64])> = closest.chunks_mut(chunk).enumerate().collect();
     map_ordered(tasks, parallel, |(c, out)| {
-        let sel = &all_rows[c * chunk..(c * chunk + out.len())];
-        kernels::sq_distances_direct(rows, sel, &centroids, out);
+        let lo = c * chunk;
+        kernels::sq_distances_direct(rows, (lo, lo + out.len()), &centroids, |_, _| true, out);
     });
     let mut nearest = vec![0usize; n];
     let mut cumulative = vec![0.0_f64; n];
@@ -135,47 +134,50 @@ pub(crate) fn kmeans_plus_plus_impl<T: Float, R: Rng + ?Sized>(
             })
             .collect();
         let cand_rows = gather_rows(rows, &candidates);
-        // Per chosen centroid j, a lower bound on the distance from every candidate to it.
+        // gap[t][j]: a lower bound on the distance from candidate t to chosen centroid j.
         let n_chosen = centroids.len() / d;
-        let min_gap: Vec<f64> = if prune {
-            (0..n_chosen)
-                .map(|j| {
-                    (0..n_trials)
-                        .map(|t| sq_dist_f64(&cand_rows[t * d..(t + 1) * d], &centroids[j * d..(j + 1) * d]))
-                        .fold(f64::INFINITY, f64::min)
-                        .sqrt()
+        let gap: Vec<f64> = if prune {
+            (0..n_trials * n_chosen)
+                .map(|p| {
+                    let (t, j) = (p / n_chosen, p % n_chosen);
+                    sq_dist_f64(&cand_rows[t * d..(t + 1) * d], &centroids[j * d..(j + 1) * d]).sqrt()
                         * (1.0 - 1e-12)
                 })
                 .collect()
         } else {
-            vec![0.0; n_chosen]
+            Vec::new()
         };
-        // A row whose true distance D to its centroid j satisfies gap(j) ≥ 2√D is no nearer to
-        // any candidate; with D ≤ D̂·(1 + rel)/(1 − rel) that also holds for the computed values,
-        // so skipped pairs are exactly those whose min(D̂, d̂) would be D̂.
+        // A row whose true distance D to its centroid j satisfies gap(t, j) ≥ 2√D is no nearer to
+        // candidate t; with D ≤ D̂·(1 + rel)/(1 − rel) that also holds for the computed values,
+        // so a skipped pair is exactly one whose min(D̂, d̂) would be D̂.
         let inflate = (1.0 + rel) / (1.0 - rel) * (1.0 + 1e-12);
-        // Each chunk computes the candidate distances of the rows that may get nearer, and
-        // returns them with its share of each candidate's gain (how much the potential would
-        // drop). Skipped rows would add exact zeros to the gains, so skipping changes no bit.
-        let per_chunk: Vec<(Vec<usize>, Vec<f64>, Vec<f64>)> =
+        let needs = |i: usize, t: usize, reach: f64| !prune || gap[t * n_chosen + nearest[i]] < reach;
+        let reach_of = |i: usize| 2.0 * (closest[i] * inflate).sqrt();
+        // Each chunk computes the candidate distances its rows may get nearer by (each row read
+        // once for all its candidates) and sums each candidate's gain (how much the potential
+        // would drop). A skipped pair would add an exact zero, so skipping changes no bit.
+        let gains_per_chunk: Vec<Vec<f64>> =
             map_ordered((0..n.div_ceil(chunk)).collect(), parallel, |c: usize| {
-                let lo = c * chunk;
-                let hi = (lo + chunk).min(n);
-                let todo: Vec<usize> = (lo..hi)
-                    .filter(|&i| !(prune && min_gap[nearest[i]] >= 2.0 * (closest[i] * inflate).sqrt()))
-                    .collect();
-                let mut dist = vec![0.0; todo.len() * n_trials];
-                kernels::sq_distances_direct(rows, &todo, &cand_rows, &mut dist);
+                let (lo, hi) = (c * chunk, ((c + 1) * chunk).min(n));
+                let reach: Vec<f64> = (lo..hi).map(reach_of).collect();
+                let mut dist = vec![f64::INFINITY; (hi - lo) * n_trials];
+                kernels::sq_distances_direct(
+                    rows,
+                    (lo, hi),
+                    &cand_rows,
+                    |i, t| needs(i, t, reach[i - lo]),
+                    &mut dist,
+                );
                 let mut gain = vec![0.0; n_trials];
-                for (r, &i) in todo.iter().enumerate() {
+                for i in lo..hi {
                     for (t, g) in gain.iter_mut().enumerate() {
-                        *g += (closest[i] - dist[r * n_trials + t]).max(0.0);
+                        *g += (closest[i] - dist[(i - lo) * n_trials + t]).max(0.0);
                     }
                 }
-                (todo, dist, gain)
+                gain
             });
         let mut gains = vec![0.0; n_trials];
-        for (_, _, g) in &per_chunk {
+        for g in &gains_per_chunk {
             for (a, b) in gains.iter_mut().zip(g) {
                 *a += b;
             }
@@ -186,15 +188,29 @@ pub(crate) fn kmeans_plus_plus_impl<T: Float, R: Rng + ?Sized>(
                 best = t;
             }
         }
-        for (todo, dist, _) in &per_chunk {
-            for (r, &i) in todo.iter().enumerate() {
-                let v = dist[r * n_trials + best];
-                if v < closest[i] {
-                    closest[i] = v;
-                    nearest[i] = n_chosen;
+        // The chosen candidate's distances, recomputed for the same pairs (each pair is computed
+        // independently, so these are the same values): cheaper than keeping every candidate's.
+        let chosen = &cand_rows[best * d..(best + 1) * d];
+        let tasks: Vec<(usize, (&mut [f64], &mut [usize]))> = closest
+            .chunks_mut(chunk)
+            .zip(nearest.chunks_mut(chunk))
+            .enumerate()
+            .collect();
+        map_ordered(tasks, parallel, |(c, (closest, nearest))| {
+            let lo = c * chunk;
+            let hi = lo + closest.len();
+            let mut dist = vec![f64::INFINITY; hi - lo];
+            let wanted = |i: usize, _: usize| {
+                !prune || gap[best * n_chosen + nearest[i - lo]] < 2.0 * (closest[i - lo] * inflate).sqrt()
+            };
+            kernels::sq_distances_direct(rows, (lo, hi), chosen, wanted, &mut dist);
+            for (r, &v) in dist.iter().enumerate() {
+                if v < closest[r] {
+                    closest[r] = v;
+                    nearest[r] = n_chosen;
                 }
             }
-        }
+        });
         centroids.extend_from_slice(rows.row(candidates[best]));
     }
     centroids

@@ -201,63 +201,85 @@ fn best_two_rw<T: Float, const RW: usize, const H: usize, const FUSED: bool>(
     }
 }
 
-/// Squared distances `Σ (x − c)²` from each listed row to each of a few centroids, computed
-/// directly from the row-major data (no packing, no centring: the difference form has no
-/// cancellation). For k-means++, where each step compares all rows with only `2 + ⌊ln k⌋`
-/// candidates and packing the rows would cost more than the distances.
-/// `out[r * m + t]` for row `rows[r]` (`rows` are row indices into `data`) and centroid `t`.
+/// Squared distances `Σ (x − c)²` from rows to a few centroids, computed directly from the
+/// row-major data (no packing, no centring: the difference form has no cancellation). For
+/// k-means++, where each step compares all rows with only `2 + ⌊ln k⌋` candidates and packing the
+/// rows would cost more than the distances. For rows `lo..hi` of `data` and centroid `t`, the
+/// pair is computed into `out[(i - lo) * m + t]` when `wanted(i, t)`; other entries are left as
+/// they are. Each row is read once for all its wanted pairs.
 #[inline]
-pub(super) fn direct<T: Float>(
+pub(super) fn direct<T: Float, F: Fn(usize, usize) -> bool>(
     backend: Backend,
     data: &[T],
     d: usize,
-    rows: &[usize],
+    (lo, hi): (usize, usize),
     cents: &[T],
+    wanted: F,
     out: &mut [f64],
 ) {
     match backend {
-        Backend::Scalar => direct_generic::<T, false>(data, d, rows, cents, out),
+        Backend::Scalar => direct_generic::<T, F, false>(data, d, (lo, hi), cents, wanted, out),
         #[cfg(target_arch = "x86_64")]
         // SAFETY: as in `best_two`.
-        Backend::Avx2Fma => unsafe { direct_avx2_fma(data, d, rows, cents, out) },
+        Backend::Avx2Fma => unsafe { direct_avx2_fma(data, d, (lo, hi), cents, wanted, out) },
         #[cfg(target_arch = "x86_64")]
         // SAFETY: as in `best_two`.
-        Backend::Avx512 => unsafe { direct_avx512(data, d, rows, cents, out) },
+        Backend::Avx512 => unsafe { direct_avx512(data, d, (lo, hi), cents, wanted, out) },
     }
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
-fn direct_avx2_fma<T: Float>(data: &[T], d: usize, rows: &[usize], cents: &[T], out: &mut [f64]) {
-    direct_generic::<T, true>(data, d, rows, cents, out);
+fn direct_avx2_fma<T: Float, F: Fn(usize, usize) -> bool>(
+    data: &[T],
+    d: usize,
+    range: (usize, usize),
+    cents: &[T],
+    wanted: F,
+    out: &mut [f64],
+) {
+    direct_generic::<T, F, true>(data, d, range, cents, wanted, out);
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx2,fma")]
-fn direct_avx512<T: Float>(data: &[T], d: usize, rows: &[usize], cents: &[T], out: &mut [f64]) {
-    direct_generic::<T, true>(data, d, rows, cents, out);
+fn direct_avx512<T: Float, F: Fn(usize, usize) -> bool>(
+    data: &[T],
+    d: usize,
+    range: (usize, usize),
+    cents: &[T],
+    wanted: F,
+    out: &mut [f64],
+) {
+    direct_generic::<T, F, true>(data, d, range, cents, wanted, out);
 }
 
 /// Lanes of the direct kernel's accumulators: each lane sums every 16th feature.
 pub(super) const DIRECT_LANES: usize = 16;
 
 #[inline(always)]
-fn direct_generic<T: Float, const FUSED: bool>(
+fn direct_generic<T: Float, F: Fn(usize, usize) -> bool, const FUSED: bool>(
     data: &[T],
     d: usize,
-    rows: &[usize],
+    (lo, hi): (usize, usize),
     cents: &[T],
+    wanted: F,
     out: &mut [f64],
 ) {
     let m = cents.len() / d;
-    for (r, &i) in rows.iter().enumerate() {
+    for i in lo..hi {
         let x = &data[i * d..(i + 1) * d];
         for t in 0..m {
+            if !wanted(i, t) {
+                continue;
+            }
             let c = &cents[t * d..(t + 1) * d];
             let mut acc = [T::zero(); DIRECT_LANES];
             let mut xs = x.chunks_exact(DIRECT_LANES);
             let mut cs = c.chunks_exact(DIRECT_LANES);
             for (xv, cv) in (&mut xs).zip(&mut cs) {
+                let xv: &[T; DIRECT_LANES] = xv.try_into().unwrap();
+                let cv: &[T; DIRECT_LANES] = cv.try_into().unwrap();
                 for l in 0..DIRECT_LANES {
                     let diff = xv[l] - cv[l];
                     acc[l] = if FUSED {
@@ -267,15 +289,21 @@ fn direct_generic<T: Float, const FUSED: bool>(
                     };
                 }
             }
-            let mut total = 0.0_f64;
+            // Pairwise reduction of the lanes in T (four more roundings), then the remainder
+            // features in f64.
+            let mut width = DIRECT_LANES / 2;
+            while width > 0 {
+                for l in 0..width {
+                    acc[l] = acc[l] + acc[l + width];
+                }
+                width /= 2;
+            }
+            let mut total = acc[0].to_f64_();
             for (&xv, &cv) in xs.remainder().iter().zip(cs.remainder()) {
                 let diff = xv - cv;
                 total += (diff * diff).to_f64_();
             }
-            for a in acc {
-                total += a.to_f64_();
-            }
-            out[r * m + t] = total;
+            out[(i - lo) * m + t] = total;
         }
     }
 }
