@@ -191,7 +191,7 @@ pub(crate) fn kmeans_plus_plus_impl<T: Float, R: Rng + ?Sized>(
         // The chosen candidate's distances, recomputed for the same pairs (each pair is computed
         // independently, so these are the same values): cheaper than keeping every candidate's.
         let chosen = &cand_rows[best * d..(best + 1) * d];
-        let tasks: Vec<(usize, (&mut [f64], &mut [usize]))> = closest
+        let tasks: Vec<_> = closest
             .chunks_mut(chunk)
             .zip(nearest.chunks_mut(chunk))
             .enumerate()
