@@ -55,22 +55,24 @@ const SETS: [(&str, usize); 12] = [
 ];
 
 /// The methods [`configure`] knows.
-const METHODS: [&str; 5] = ["default", "random", "n_init10", "breathing", "breathing2"];
+const METHODS: [&str; 6] = ["default", "plain", "random", "n_init10", "breathing", "breathing2"];
 
 /// The builder a method runs for `k` clusters and one seed. A new quality mode is one more arm
 /// here (and its name in [`METHODS`]).
 fn configure(method: &str, k: usize, seed: u64) -> Option<KMeans<f64>> {
     let base = KMeans::new(k).seed(seed);
     Some(match method {
-        // What a user gets from `KMeans::new(k)`.
+        // What a user gets from `KMeans::new(k)` (greedy k-means++, then breathing k-means, m = 2).
         "default" => base,
         // Uniformly random distinct rows, one start.
         "random" => base.init(Init::Random).n_init(1),
         // Greedy k-means++, best of ten starts.
         "n_init10" => base.init(Init::KMeansPlusPlus).n_init(10),
-        // Quality mode: breathing k-means after one greedy k-means++ run.
+        // scikit-learn's default: one greedy k-means++ run, no refinement.
+        "plain" => base.refine(Refine::None),
+        // Quality mode: breathing k-means with the paper's m = 5.
         "breathing" => base.refine(Refine::breathing()),
-        // Breathing with a smaller starting m (fewer, cheaper cycles).
+        // Breathing with m = 2 (what `default` does today).
         "breathing2" => base.refine(Refine::Breathing { m: 2 }),
         _ => return None,
     })
