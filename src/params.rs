@@ -164,8 +164,9 @@ impl<T: Float> KMeans<T> {
     /// By default, fits from a random or k-means++ start are refined with
     /// `Refine::Breathing { m: 2 }`: on Fränti's benchmark sets it finds every cluster in every
     /// run where plain k-means++ (scikit-learn's default) misses one in more than half the runs,
-    /// for about twice the cost of a plain fit; see the README's quality table. Fits from an [`Init::Precomputed`] start are not refined
-    /// by default: they run Lloyd's iterations from the given centroids, as scikit-learn does.
+    /// for about twice the cost of a plain fit; see the README's quality table. Fits from an
+    /// [`Init::Precomputed`] start are not refined by default: they run Lloyd's iterations from
+    /// the given centroids, as scikit-learn does.
     /// [`Refine::None`] gives a plain fit; [`Refine::breathing`] (`m = 5`) searches harder.
     ///
     /// ```
