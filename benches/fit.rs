@@ -19,7 +19,7 @@ use std::time::Duration;
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use k_means::datasets::make_blobs;
-use k_means::{Float, Init, KMeans, RowMajor};
+use k_means::{Algorithm, Float, Init, KMeans, Refine, RowMajor};
 
 /// `(rows, features, k)` for the fit grid.
 const GRID: &[(usize, usize, usize)] = &[(10_000, 2, 8), (100_000, 16, 64), (100_000, 64, 256)];
@@ -57,6 +57,23 @@ impl<T: Float> Case<T> {
     /// The default configuration (k-means++ seeding, default tolerance), seed 0.
     fn default_params(&self) -> KMeans<T> {
         KMeans::new(self.k).seed(0)
+    }
+
+    /// A plain fit (no refinement): k-means++ seeding and the iterations, seed 0.
+    fn plain_params(&self) -> KMeans<T> {
+        KMeans::new(self.k).seed(0).refine(Refine::None)
+    }
+
+    /// Seeding alone, as near as the public API gets: k-means++ then one iteration.
+    fn seeding_params(&self) -> KMeans<T> {
+        KMeans::new(self.k).seed(0).refine(Refine::None).max_iter(1)
+    }
+
+    /// To convergence (default tolerance) from the first `k` rows with one algorithm.
+    fn converge_params(&self, algorithm: Algorithm) -> KMeans<T> {
+        KMeans::new(self.k)
+            .init(Init::Precomputed(self.data[..self.k * self.features].to_vec()))
+            .algorithm(algorithm)
     }
 
     /// `ITERS` Lloyd iterations from the first `k` rows.
@@ -123,6 +140,30 @@ fn bench_fit(c: &mut Criterion) {
     fit_cases(&mut group, "fit_10_iter", "f32", &c32, Case::fixed_params);
     fit_cases(&mut group, "fit_10_iter", "f64", &c64, Case::fixed_params);
     group.finish();
+
+    let mut group = c.benchmark_group("fit_plain");
+    configure(&mut group);
+    fit_cases(&mut group, "fit_plain", "f32", &c32, Case::plain_params);
+    group.finish();
+
+    let mut group = c.benchmark_group("seeding");
+    configure(&mut group);
+    fit_cases(&mut group, "seeding", "f32", &c32, Case::seeding_params);
+    group.finish();
+
+    // Each exact algorithm from the same start to the same solution.
+    for (name, algorithm) in [
+        ("converge_lloyd", Algorithm::Lloyd),
+        ("converge_hamerly", Algorithm::Hamerly),
+        ("converge_auto", Algorithm::Auto),
+    ] {
+        let mut group = c.benchmark_group(name);
+        configure(&mut group);
+        fit_cases(&mut group, name, "f32", &c32, |case| {
+            case.converge_params(algorithm)
+        });
+        group.finish();
+    }
 }
 
 criterion_group!(benches, bench_fit);
