@@ -28,10 +28,10 @@ pub enum Algorithm {
     Lloyd,
     /// Hamerly's algorithm (SDM 2010): two distance bounds per row skip the rows whose label
     /// cannot change; the rest go through the same tiled kernel. O(n) extra memory. Pays off
-    /// once clusters are separated enough that most rows stay put, typically for k ≥ 8 and
+    /// once clusters are separated enough that most rows stay put, typically for k ≥ 16 and
     /// low-to-moderate dimension.
     Hamerly,
-    /// Chosen by the crate: Lloyd for k < 8, otherwise Hamerly, falling back to Lloyd for the
+    /// Chosen by the crate: Lloyd for k < 16, otherwise Hamerly, falling back to Lloyd for the
     /// rest of the run when (after the first three iterations) the bounds skip fewer than a
     /// quarter of the rows three iterations in a row.
     #[default]
@@ -125,7 +125,7 @@ pub(crate) fn inertia<T: Float, C: Float>(rows: RowMajor<'_, T>, centroids: &[C]
 
 /// Auto picks Hamerly from this many clusters up; below it a Lloyd pass is so cheap that the
 /// bounds' bookkeeping does not pay.
-const AUTO_HAMERLY_MIN_K: usize = 8;
+const AUTO_HAMERLY_MIN_K: usize = 16;
 
 /// One run from `init`, with scikit-learn's stopping rule: stop when the labels no longer change
 /// ("strict" convergence) or when the total squared centroid shift is at most `tol`. Without
