@@ -58,13 +58,15 @@ pub(crate) struct RunConfig {
     pub algorithm: Algorithm,
 }
 
-/// One assignment step over all rows: labels (and distance bounds) written in place, the
-/// cluster sums returned when `with_sums` is set. Chunks run in parallel and merge in order.
+/// One assignment step over all rows: labels and distance bounds written in place (the
+/// runner-up bound too when `second_lower_sq` is given), the cluster sums returned when
+/// `with_sums` is set. Chunks run in parallel and merge in order.
 pub(crate) fn assign_all<T: Float, C: Float>(
     rows: RowMajor<'_, T>,
     centroids: &[C],
     labels: &mut [usize],
     upper_sq: &mut [f64],
+    second_lower_sq: Option<&mut [f64]>,
     with_sums: bool,
 ) -> ClusterSums {
     let n = rows.n_rows();
@@ -73,13 +75,18 @@ pub(crate) fn assign_all<T: Float, C: Float>(
     let k = prep.k();
     let chunk = chunk_rows(n, k, d);
     let parallel = worth_parallel(n * k * d);
-    let tasks: Vec<(usize, &mut [usize], &mut [f64])> = labels
+    let mut seconds: Vec<Option<&mut [f64]>> = match second_lower_sq {
+        Some(s) => s.chunks_mut(chunk).map(Some).collect(),
+        None => Vec::new(),
+    };
+    seconds.resize_with(n.div_ceil(chunk), || None);
+    let tasks: Vec<_> = labels
         .chunks_mut(chunk)
         .zip(upper_sq.chunks_mut(chunk))
+        .zip(seconds)
         .enumerate()
-        .map(|(c, (l, u))| (c, l, u))
         .collect();
-    let partials = map_ordered(tasks, parallel, |(c, l, u)| {
+    let partials = map_ordered(tasks, parallel, |(c, ((l, u), second))| {
         let part = rows.slice_rows(c * chunk, (c + 1) * chunk);
         let mut scratch = Scratch::new(&prep);
         let mut acc = if with_sums {
@@ -91,7 +98,7 @@ pub(crate) fn assign_all<T: Float, C: Float>(
         let out = AssignOut {
             labels: l,
             upper_sq: u,
-            second_lower_sq: None,
+            second_lower_sq: second,
         };
         kernels::assign(part, None, &prep, &mut scratch, out, sums);
         acc
@@ -176,7 +183,7 @@ pub(crate) fn run<T: Float>(rows: RowMajor<'_, T>, init: Vec<T>, cfg: RunConfig)
                 }
                 ClusterSums::from_labels(rows, &labels, k)
             }
-            None => assign_all(rows, &centroids, &mut labels, &mut upper, true),
+            None => assign_all(rows, &centroids, &mut labels, &mut upper, None, true),
         };
         update::relocate_empty_clusters(rows, &labels, &centroids, &mut acc);
         update::finish_means(&acc, &centroids, &mut next);
@@ -198,7 +205,7 @@ pub(crate) fn run<T: Float>(rows: RowMajor<'_, T>, init: Vec<T>, cfg: RunConfig)
         labels_old.copy_from_slice(&labels);
     }
     if !strict {
-        assign_all(rows, &centroids, &mut labels, &mut upper, false);
+        assign_all(rows, &centroids, &mut labels, &mut upper, None, false);
     }
     let centroids: Vec<T> = centroids.iter().map(|&v| T::from_f64_(v)).collect();
     let inertia = inertia(rows, &centroids, &labels);

@@ -13,6 +13,7 @@
 //! computation would not change: Hamerly gives Lloyd's labels exactly, and since the centroid
 //! sums are then taken from the labels in the same chunked order, Lloyd's centroids bit for bit.
 
+use crate::algorithm::assign_all;
 use crate::kernels::{self, AssignOut, Prepared, Scratch, sq_dist_f64};
 use crate::parallel::{chunk_rows, map_ordered, worth_parallel};
 use crate::{Float, RowMajor};
@@ -59,28 +60,20 @@ impl HamerlyBounds {
 
         if !self.ready {
             self.ready = true;
-            let tasks: Vec<_> = labels
-                .chunks_mut(chunk)
-                .zip(self.upper.chunks_mut(chunk))
-                .zip(self.lower.chunks_mut(chunk))
-                .enumerate()
-                .collect();
-            map_ordered(tasks, parallel, |(c, ((l, u), lo))| {
-                let part = rows.slice_rows(c * chunk, (c + 1) * chunk);
-                let mut scratch = Scratch::new(&prep);
-                let out = AssignOut {
-                    labels: l,
-                    upper_sq: u,
-                    second_lower_sq: Some(lo),
-                };
-                kernels::assign(part, None, &prep, &mut scratch, out, None);
-                for v in u.iter_mut() {
-                    *v = v.sqrt() * (1.0 + SLACK);
-                }
-                for v in lo.iter_mut() {
-                    *v = v.sqrt() * (1.0 - SLACK);
-                }
-            });
+            assign_all(
+                rows,
+                centroids,
+                labels,
+                &mut self.upper,
+                Some(&mut self.lower),
+                false,
+            );
+            for v in &mut self.upper {
+                *v = v.sqrt() * (1.0 + SLACK);
+            }
+            for v in &mut self.lower {
+                *v = v.sqrt() * (1.0 - SLACK);
+            }
             return n;
         }
 
@@ -154,17 +147,10 @@ impl HamerlyBounds {
 /// from the kernel's certified second-nearest bound; +∞ when k = 1).
 fn half_distance_to_nearest_other(centroids: &[f64], d: usize) -> Vec<f64> {
     let k = centroids.len() / d;
-    let prep = Prepared::new(centroids, d);
-    let mut scratch = Scratch::new(&prep);
     let rows = RowMajor::new(centroids, d).expect("whole rows of d features");
     let (mut labels, mut upper, mut second) = (vec![0; k], vec![0.0; k], vec![0.0; k]);
-    let out = AssignOut {
-        labels: &mut labels,
-        upper_sq: &mut upper,
-        second_lower_sq: Some(&mut second),
-    };
     // Each centroid is nearest to itself (or to an identical one, at distance 0, which the
     // runner-up bound then reports as 0 too): the runner-up bound is the nearest other one.
-    kernels::assign(rows, None, &prep, &mut scratch, out, None);
+    assign_all(rows, centroids, &mut labels, &mut upper, Some(&mut second), false);
     second.iter().map(|&s| 0.5 * s.sqrt() * (1.0 - SLACK)).collect()
 }

@@ -25,6 +25,9 @@
 //! * **Deterministic.** Defaults use a fixed seed and a portable RNG (Xoshiro256++); parallel
 //!   work is cut into chunks that depend on the data's shape only and merged in order, so the
 //!   same input gives the same bits on 1 or 64 threads.
+//! * **Better clusterings by default.** Seeded fits are refined by breathing k-means
+//!   ([`Refine`]), which finds the clusters a single k-means++ run misses; `.refine(Refine::None)`
+//!   gives scikit-learn's plain fit. [`Algorithm::Auto`] uses Hamerly's exact pruning when it pays.
 //! * **Robust.** Input is validated once (NaN and infinities are reported with their row and
 //!   column); an empty cluster takes the farthest row, as in scikit-learn, and a centroid is
 //!   never NaN; no public function panics.

@@ -17,8 +17,9 @@
 use rand::Rng;
 use rand::RngExt;
 
+use crate::algorithm::assign_all;
 use crate::algorithm::{self, RunConfig, RunOutcome};
-use crate::kernels::{AssignOut, Prepared, Scratch, sq_dist_f64};
+use crate::kernels::sq_dist_f64;
 use crate::{Float, RowMajor};
 
 /// How `fit` improves on the solution of its best run. See [`KMeans::refine`](crate::KMeans::refine).
@@ -146,20 +147,14 @@ fn breathe_out<T: Float>(rows: RowMajor<'_, T>, centroids: &[T], m: usize) -> Ve
     let d = rows.n_features();
     let total = centroids.len() / d;
     let n = rows.n_rows();
-    let prep = Prepared::<T>::new(centroids, d);
-    let mut scratch = Scratch::new(&prep);
     let (mut labels, mut best_sq, mut second_sq) = (vec![0; n], vec![0.0; n], vec![0.0; n]);
-    crate::kernels::assign(
+    assign_all(
         rows,
-        None,
-        &prep,
-        &mut scratch,
-        AssignOut {
-            labels: &mut labels,
-            upper_sq: &mut best_sq,
-            second_lower_sq: Some(&mut second_sq),
-        },
-        None,
+        centroids,
+        &mut labels,
+        &mut best_sq,
+        Some(&mut second_sq),
+        false,
     );
     let mut utility = vec![0.0_f64; total];
     for i in 0..n {

@@ -180,7 +180,7 @@ pub fn create_clusters<T: Float>(
     rows.check_values()?;
     let mut labels = vec![0; rows.n_rows()];
     let mut upper = vec![0.0; rows.n_rows()];
-    assign_all(rows, centroids, &mut labels, &mut upper, false);
+    assign_all(rows, centroids, &mut labels, &mut upper, None, false);
     Ok(labels)
 }
 

@@ -1,6 +1,6 @@
 //! The hot loops: every distance the crate computes goes through this module.
 //!
-//! Two kinds of distance live here:
+//! Three kinds of distance live here:
 //!
 //! * **Direct** squared distances `Σ (x − c)²`, accumulated in f64 ([`sq_dist_f64`]). They are the
 //!   oracle: the public building blocks, the exact re-check of near ties, inertia and the
@@ -12,9 +12,12 @@
 //!   micro-kernel ([`tile`]); the argmin epilogue certifies each label with a rounding-error
 //!   bound and re-checks near ties with direct f64 distances, so labels always equal those of
 //!   the direct f64 computation (ties go to the lowest index).
+//! * **Direct few-centroid** squared distances in `T` ([`sq_distances_direct`]), read straight
+//!   from the row-major data with a relative error bound, for k-means++, which compares all rows
+//!   with only `2 + ⌊ln k⌋` candidates per step.
 //!
-//! The backend (portable scalar code, or the same code compiled for AVX2+FMA) is chosen once per
-//! process at run time; the portable one is always compiled and is the test oracle.
+//! The backend (portable code, or the same code compiled for AVX2+FMA or AVX-512) is chosen once
+//! per process at run time; the portable one is always compiled and is the test oracle.
 
 mod tile;
 
