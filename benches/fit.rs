@@ -155,6 +155,7 @@ fn bench_fit(c: &mut Criterion) {
     for (name, algorithm) in [
         ("converge_lloyd", Algorithm::Lloyd),
         ("converge_hamerly", Algorithm::Hamerly),
+        ("converge_yinyang", Algorithm::Yinyang),
         ("converge_auto", Algorithm::Auto),
     ] {
         let mut group = c.benchmark_group(name);

@@ -3,7 +3,8 @@
 use crate::hamerly::HamerlyBounds;
 use crate::kernels::{self, AssignOut, Prepared, Scratch};
 use crate::parallel::{chunk_rows, map_ordered, worth_parallel};
-use crate::update::{self, ClusterSums};
+use crate::update::{self, ClusterSums, SumFrame};
+use crate::yinyang::YinyangBounds;
 use crate::{Float, RowMajor};
 
 /// Which exact algorithm runs the iterations. All of them give the same labels and centroids
@@ -31,9 +32,16 @@ pub enum Algorithm {
     /// once clusters are separated enough that most rows stay put, typically for k ≥ 16 and
     /// low-to-moderate dimension.
     Hamerly,
-    /// Chosen by the crate: Lloyd for k < 16, otherwise Hamerly, falling back to Lloyd for the
-    /// rest of the run when (after the first three iterations) the bounds skip fewer than a
-    /// quarter of the rows three iterations in a row.
+    /// Simplified Yinyang (Ding et al., ICML 2015): the centroids are split once into about
+    /// k/10 groups; each row keeps an upper bound and one lower bound per group, so a row whose
+    /// label is in doubt is compared only with the groups that could hold a nearer centroid,
+    /// batched per group through the tiled kernel. `4·⌈k/10⌉ + 8` bytes per row. Pays off for
+    /// larger k at moderate and high dimension.
+    Yinyang,
+    /// Chosen by the crate from k and the number of features (see `DESIGN.md`): Lloyd for
+    /// k < 16; otherwise Hamerly at low dimension and Yinyang above it, falling back to Lloyd
+    /// for the rest of the run when (after the first three iterations) the bounds save less
+    /// than a quarter of the distance computations three iterations in a row.
     #[default]
     Auto,
 }
@@ -59,15 +67,15 @@ pub(crate) struct RunConfig {
 }
 
 /// One assignment step over all rows: labels and distance bounds written in place (the
-/// runner-up bound too when `second_lower_sq` is given), the cluster sums returned when
-/// `with_sums` is set. Chunks run in parallel and merge in order.
+/// runner-up bound too when `second_lower_sq` is given), the cluster sums (in `frame`)
+/// returned when a frame is given. Chunks run in parallel.
 pub(crate) fn assign_all<T: Float, C: Float>(
     rows: RowMajor<'_, T>,
     centroids: &[C],
     labels: &mut [usize],
     upper_sq: &mut [f64],
     second_lower_sq: Option<&mut [f64]>,
-    with_sums: bool,
+    frame: Option<&SumFrame>,
 ) -> ClusterSums {
     let n = rows.n_rows();
     let d = rows.n_features();
@@ -89,12 +97,11 @@ pub(crate) fn assign_all<T: Float, C: Float>(
     let partials = map_ordered(tasks, parallel, |(c, ((l, u), second))| {
         let part = rows.slice_rows(c * chunk, (c + 1) * chunk);
         let mut scratch = Scratch::new(&prep);
-        let mut acc = if with_sums {
-            ClusterSums::zeros(k, d)
-        } else {
-            ClusterSums::zeros(0, 0)
+        let mut acc = match frame {
+            Some(_) => ClusterSums::zeros(k, d),
+            None => ClusterSums::zeros(0, 0),
         };
-        let sums = with_sums.then_some((&mut acc.sums[..], &mut acc.counts[..]));
+        let sums = frame.map(|f| (&mut acc, f));
         let out = AssignOut {
             labels: l,
             upper_sq: u,
@@ -103,7 +110,7 @@ pub(crate) fn assign_all<T: Float, C: Float>(
         kernels::assign(part, None, &prep, &mut scratch, out, sums);
         acc
     });
-    let mut total = ClusterSums::zeros(if with_sums { k } else { 0 }, d);
+    let mut total = ClusterSums::zeros(if frame.is_some() { k } else { 0 }, d);
     for p in &partials {
         total.merge(p);
     }
@@ -130,27 +137,66 @@ pub(crate) fn inertia<T: Float, C: Float>(rows: RowMajor<'_, T>, centroids: &[C]
     partial.iter().sum()
 }
 
-/// Auto picks Hamerly from this many clusters up; below it a Lloyd pass is so cheap that the
+/// Auto uses bounds from this many clusters up; below it a Lloyd pass is so cheap that the
 /// bounds' bookkeeping does not pay.
-const AUTO_HAMERLY_MIN_K: usize = 16;
+const AUTO_BOUNDS_MIN_K: usize = 16;
+
+/// Auto uses Yinyang's group bounds from this many features up, Hamerly's single bound below.
+const AUTO_YINYANG_MIN_FEATURES: usize = 16;
+
+/// The bounds an accelerated run keeps across iterations.
+enum Bounds {
+    Hamerly(HamerlyBounds),
+    Yinyang(YinyangBounds),
+}
+
+impl Bounds {
+    /// One assignment step; returns the number of (row, centroid) distances computed.
+    fn step<T: Float>(
+        &mut self,
+        rows: RowMajor<'_, T>,
+        centroids: &[f64],
+        previous: &[f64],
+        labels: &mut [usize],
+    ) -> usize {
+        match self {
+            Bounds::Hamerly(b) => {
+                b.step(rows, centroids, previous, labels) * (centroids.len() / rows.n_features())
+            }
+            Bounds::Yinyang(b) => b.step(rows, centroids, previous, labels),
+        }
+    }
+}
+
+/// Which bounds (if any) `algorithm` uses for `k` centroids and `n_features` features.
+fn choose_bounds(algorithm: Algorithm, n: usize, k: usize, n_features: usize) -> Option<Bounds> {
+    match algorithm {
+        Algorithm::Lloyd => None,
+        Algorithm::Hamerly => Some(Bounds::Hamerly(HamerlyBounds::new(n))),
+        Algorithm::Yinyang => Some(Bounds::Yinyang(YinyangBounds::new(n))),
+        Algorithm::Auto if k < AUTO_BOUNDS_MIN_K => None,
+        Algorithm::Auto if n_features < AUTO_YINYANG_MIN_FEATURES => {
+            Some(Bounds::Hamerly(HamerlyBounds::new(n)))
+        }
+        Algorithm::Auto => Some(Bounds::Yinyang(YinyangBounds::new(n))),
+    }
+}
 
 /// One run from `init`, with scikit-learn's stopping rule: stop when the labels no longer change
 /// ("strict" convergence) or when the total squared centroid shift is at most `tol`. Without
 /// strict convergence, one more assignment makes the labels consistent with the returned
 /// centroids. Every algorithm produces the same labels each iteration (they are all exact), and
-/// the sums are always taken in the same chunked order, so they all return the same model.
+/// the sums are exact integers (see [`update`]), so they all return the same model.
 pub(crate) fn run<T: Float>(rows: RowMajor<'_, T>, init: Vec<T>, cfg: RunConfig) -> RunOutcome<T> {
     let n = rows.n_rows();
     let d = rows.n_features();
     let k = init.len() / d;
-    let use_hamerly = match cfg.algorithm {
-        Algorithm::Lloyd => false,
-        Algorithm::Hamerly => true,
-        Algorithm::Auto => k >= AUTO_HAMERLY_MIN_K,
-    };
-    let mut bounds = use_hamerly.then(|| HamerlyBounds::new(n));
-    // Under Auto, give up on the bounds after three iterations in a row in which more than 3/4
-    // of the rows needed every distance anyway: Lloyd's full pass is then cheaper.
+    let mut bounds = choose_bounds(cfg.algorithm, n, k, d);
+    let frame = SumFrame::new(rows);
+    // With bounds: the cluster sums over `labels_old`, kept up to date incrementally.
+    let mut running: Option<ClusterSums> = None;
+    // Under Auto, give up on the bounds after three iterations in a row in which they saved
+    // less than a quarter of the distances: Lloyd's full pass is then cheaper.
     let mut poor_iterations = 0;
     // Centroids stay in f64 during the run (they are f64 means of f64 sums); only the returned
     // ones are rounded to T. So f32 data follows the same path as the same data in f64, even
@@ -168,11 +214,11 @@ pub(crate) fn run<T: Float>(rows: RowMajor<'_, T>, init: Vec<T>, cfg: RunConfig)
         n_iter = it + 1;
         let mut acc = match bounds.as_mut() {
             Some(b) => {
-                let recomputed = b.step(rows, &centroids, &previous, &mut labels);
+                let computed = b.step(rows, &centroids, &previous, &mut labels);
                 // The first iterations move centroids far and prune little on any data; judge
                 // the bounds only after those.
                 if cfg.algorithm == Algorithm::Auto && it >= 3 {
-                    poor_iterations = if 4 * recomputed > 3 * n {
+                    poor_iterations = if 4 * computed > 3 * n * k {
                         poor_iterations + 1
                     } else {
                         0
@@ -181,12 +227,23 @@ pub(crate) fn run<T: Float>(rows: RowMajor<'_, T>, init: Vec<T>, cfg: RunConfig)
                         bounds = None;
                     }
                 }
-                ClusterSums::from_labels(rows, &labels, k)
+                // The sums are exact integers, so moving only the rows that changed cluster
+                // gives the same sums as adding up every row (which is cheaper when most moved).
+                let moved = labels.iter().zip(&labels_old).filter(|(a, b)| a != b).count();
+                let sums = match running.take() {
+                    Some(mut sums) if 4 * moved <= n => {
+                        sums.update_moved(rows, &labels_old, &labels, &frame);
+                        sums
+                    }
+                    _ => ClusterSums::from_labels(rows, &labels, k, &frame),
+                };
+                running = Some(sums.clone());
+                sums
             }
-            None => assign_all(rows, &centroids, &mut labels, &mut upper, None, true),
+            None => assign_all(rows, &centroids, &mut labels, &mut upper, None, Some(&frame)),
         };
-        update::relocate_empty_clusters(rows, &labels, &centroids, &mut acc);
-        update::finish_means(&acc, &centroids, &mut next);
+        update::relocate_empty_clusters(rows, &labels, &centroids, &mut acc, &frame);
+        update::finish_means(&acc, &frame, &centroids, &mut next);
         let shift = update::total_sq_shift(&centroids, &next);
         previous.copy_from_slice(&centroids);
         std::mem::swap(&mut centroids, &mut next);
@@ -205,7 +262,7 @@ pub(crate) fn run<T: Float>(rows: RowMajor<'_, T>, init: Vec<T>, cfg: RunConfig)
         labels_old.copy_from_slice(&labels);
     }
     if !strict {
-        assign_all(rows, &centroids, &mut labels, &mut upper, None, false);
+        assign_all(rows, &centroids, &mut labels, &mut upper, None, None);
     }
     let centroids: Vec<T> = centroids.iter().map(|&v| T::from_f64_(v)).collect();
     let inertia = inertia(rows, &centroids, &labels);
@@ -251,14 +308,18 @@ mod tests {
             (1500, 5, 9, 3.0, 2),
             (900, 20, 12, 6.0, 3),
             (300, 3, 40, 0.5, 4),
+            (3000, 24, 57, 4.0, 5),
+            (2500, 40, 120, 8.0, 6),
         ] {
             let b64 = make_blobs::<f64>(n, d, k, std, seed).unwrap();
             let lloyd = fit_with(&b64.data, d, k, Algorithm::Lloyd, 0.0);
             assert_same(&lloyd, &fit_with(&b64.data, d, k, Algorithm::Hamerly, 0.0));
+            assert_same(&lloyd, &fit_with(&b64.data, d, k, Algorithm::Yinyang, 0.0));
             assert_same(&lloyd, &fit_with(&b64.data, d, k, Algorithm::Auto, 0.0));
             let b32 = make_blobs::<f32>(n, d, k, std, seed).unwrap();
             let lloyd = fit_with(&b32.data, d, k, Algorithm::Lloyd, 1e-9);
             assert_same(&lloyd, &fit_with(&b32.data, d, k, Algorithm::Hamerly, 1e-9));
+            assert_same(&lloyd, &fit_with(&b32.data, d, k, Algorithm::Yinyang, 1e-9));
         }
     }
 
@@ -269,6 +330,9 @@ mod tests {
         data.extend((0..100).map(|i| (i % 7) as f64));
         let lloyd = fit_with(&data, 1, 10, Algorithm::Lloyd, 0.0);
         assert_same(&lloyd, &fit_with(&data, 1, 10, Algorithm::Hamerly, 0.0));
+        assert_same(&lloyd, &fit_with(&data, 1, 10, Algorithm::Yinyang, 0.0));
+        let lloyd = fit_with(&data, 1, 25, Algorithm::Lloyd, 0.0);
+        assert_same(&lloyd, &fit_with(&data, 1, 25, Algorithm::Yinyang, 0.0));
         assert!(lloyd.centroids.iter().all(|c| c.is_finite()));
     }
 }

@@ -66,7 +66,7 @@ impl HamerlyBounds {
                 labels,
                 &mut self.upper,
                 Some(&mut self.lower),
-                false,
+                None,
             );
             for v in &mut self.upper {
                 *v = v.sqrt() * (1.0 + SLACK);
@@ -145,12 +145,12 @@ impl HamerlyBounds {
 
 /// `s(j)`: half the distance from centroid j to its nearest other centroid (a lower bound,
 /// from the kernel's certified second-nearest bound; +∞ when k = 1).
-fn half_distance_to_nearest_other(centroids: &[f64], d: usize) -> Vec<f64> {
+pub(crate) fn half_distance_to_nearest_other(centroids: &[f64], d: usize) -> Vec<f64> {
     let k = centroids.len() / d;
     let rows = RowMajor::new(centroids, d).expect("whole rows of d features");
     let (mut labels, mut upper, mut second) = (vec![0; k], vec![0.0; k], vec![0.0; k]);
     // Each centroid is nearest to itself (or to an identical one, at distance 0, which the
     // runner-up bound then reports as 0 too): the runner-up bound is the nearest other one.
-    assign_all(rows, centroids, &mut labels, &mut upper, Some(&mut second), false);
+    assign_all(rows, centroids, &mut labels, &mut upper, Some(&mut second), None);
     second.iter().map(|&s| 0.5 * s.sqrt() * (1.0 - SLACK)).collect()
 }

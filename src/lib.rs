@@ -60,6 +60,7 @@ mod params;
 mod refine;
 mod steps;
 mod update;
+mod yinyang;
 
 pub mod datasets;
 pub mod metrics;

@@ -218,7 +218,7 @@ impl<T: Float> KMeansModel<T> {
         let rows = self.check(data)?;
         let mut labels = vec![0; rows.n_rows()];
         let mut upper = vec![0.0; rows.n_rows()];
-        assign_all(rows, &self.centroids, &mut labels, &mut upper, None, false);
+        assign_all(rows, &self.centroids, &mut labels, &mut upper, None, None);
         Ok(labels)
     }
 

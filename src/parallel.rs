@@ -8,10 +8,12 @@
 use crate::kernels::TILE_ROWS;
 
 /// Rows per chunk for data of this shape. Every chunk keeps its own `k × d` f64 partial sums,
-/// so the chunk count is capped to keep those near 64 MiB in total; chunks are whole tiles.
+/// allocated and zeroed each iteration, so the chunk count is capped to keep those within
+/// 8 MiB in total (and at 256 chunks, plenty to balance any thread count we target); chunks
+/// are whole tiles.
 pub(crate) fn chunk_rows(n_rows: usize, k: usize, n_features: usize) -> usize {
     let partial_bytes = (k * (n_features + 1) * 8).max(1);
-    let max_chunks = ((64usize << 20) / partial_bytes).clamp(4, 1024);
+    let max_chunks = ((8usize << 20) / partial_bytes).clamp(4, 256);
     let rows = n_rows.div_ceil(max_chunks).max(16 * TILE_ROWS);
     rows.div_ceil(TILE_ROWS) * TILE_ROWS
 }
@@ -53,7 +55,7 @@ mod tests {
         ] {
             let c = chunk_rows(n, k, d);
             assert_eq!(c % TILE_ROWS, 0);
-            assert!(n.div_ceil(c) <= 1024);
+            assert!(n.div_ceil(c) <= 256);
         }
     }
 

@@ -154,7 +154,7 @@ fn breathe_out<T: Float>(rows: RowMajor<'_, T>, centroids: &[T], m: usize) -> Ve
         &mut labels,
         &mut best_sq,
         Some(&mut second_sq),
-        false,
+        None,
     );
     let mut utility = vec![0.0_f64; total];
     for i in 0..n {

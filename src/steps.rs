@@ -10,7 +10,7 @@ use crate::algorithm::assign_all;
 use crate::init::{gather_rows, random_distinct_rows};
 use crate::kernels::{nearest_direct, sq_dist_f64};
 use crate::params::check_centroids;
-use crate::update::{self, ClusterSums};
+use crate::update::{self, ClusterSums, SumFrame};
 use crate::{Float, KMeansError, RowMajor};
 
 /// Picks `k` *distinct* rows of `data` (`n_features` values per row) uniformly at random as
@@ -180,7 +180,7 @@ pub fn create_clusters<T: Float>(
     rows.check_values()?;
     let mut labels = vec![0; rows.n_rows()];
     let mut upper = vec![0.0; rows.n_rows()];
-    assign_all(rows, centroids, &mut labels, &mut upper, None, false);
+    assign_all(rows, centroids, &mut labels, &mut upper, None, None);
     Ok(labels)
 }
 
@@ -242,9 +242,10 @@ pub fn compute_means<T: Float>(
             k,
         });
     }
-    let mut acc = ClusterSums::from_labels(rows, labels, k);
-    update::relocate_empty_clusters(rows, labels, centroids, &mut acc);
+    let frame = SumFrame::new(rows);
+    let mut acc = ClusterSums::from_labels(rows, labels, k, &frame);
+    update::relocate_empty_clusters(rows, labels, centroids, &mut acc, &frame);
     let mut out = vec![T::zero(); centroids.len()];
-    update::finish_means(&acc, centroids, &mut out);
+    update::finish_means(&acc, &frame, centroids, &mut out);
     Ok(out)
 }

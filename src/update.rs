@@ -1,27 +1,103 @@
 //! The update step, shared by every algorithm and by [`compute_means`](crate::compute_means):
-//! f64 sums per cluster, the empty-cluster policy, and the division into new centroids.
+//! exact per-cluster sums, the empty-cluster policy, and the division into new centroids.
+//!
+//! Sums are kept in fixed point ([`SumFrame`]): each value is scaled by a power of two chosen
+//! from the feature's largest magnitude and the row count, truncated to an integer, and added
+//! in i64, which cannot overflow. Integer sums are exact, so they do not
+//! depend on the order of the additions: Lloyd's sums (accumulated in the assignment tiles),
+//! sums over labels in any chunking or thread count, and the bounded algorithms' running sums
+//! (updated only for the rows that change cluster) are all the same integers, bit for bit.
+//! Quantisation costs at most `max|x| · n / 2⁶¹` per mean, below the `n · max|x| / 2⁵³` of f64
+//! summation in row order; f32 values are stored exactly.
 
 use crate::kernels::sq_dist_f64;
 use crate::parallel::{chunk_rows, map_ordered, worth_parallel};
 use crate::{Float, RowMajor};
 
-/// Per-cluster sums (`k × d`, f64) and row counts.
+/// The fixed-point frame of the cluster sums for one dataset: value `v` of feature f is stored
+/// as `trunc(v · scale[f])`.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct SumFrame {
+    scale: Vec<f64>,
+}
+
+impl SumFrame {
+    /// The frame for `rows`: origin 0, scale the largest power of two that keeps the sum of `n`
+    /// rows within 2⁶¹.
+    pub(crate) fn new<T: Float>(rows: RowMajor<'_, T>) -> Self {
+        let n = rows.n_rows();
+        let d = rows.n_features();
+        let chunk = chunk_rows(n, 1, d);
+        let ranges = map_ordered(
+            (0..n.div_ceil(chunk)).collect(),
+            worth_parallel(n * d),
+            |c: usize| {
+                let mut lo = vec![f64::INFINITY; d];
+                let mut hi = vec![f64::NEG_INFINITY; d];
+                for row in rows.slice_rows(c * chunk, (c + 1) * chunk).rows() {
+                    for f in 0..d {
+                        let v = row[f].to_f64_();
+                        lo[f] = lo[f].min(v);
+                        hi[f] = hi[f].max(v);
+                    }
+                }
+                (lo, hi)
+            },
+        );
+        let mut lo = vec![f64::INFINITY; d];
+        let mut hi = vec![f64::NEG_INFINITY; d];
+        for (l, h) in &ranges {
+            for f in 0..d {
+                lo[f] = lo[f].min(l[f]);
+                hi[f] = hi[f].max(h[f]);
+            }
+        }
+        let per_row_limit = (1u64 << 61) as f64 / n.max(1) as f64;
+        let mut scale = vec![1.0; d];
+        for f in 0..d {
+            if lo[f] > hi[f] {
+                continue; // no rows
+            }
+            // The origin stays at 0: then a value times a power of two is exact, and it is an
+            // integer (so stored exactly) whenever the value has few enough fractional bits,
+            // which keeps, e.g., a cluster of one row exactly at that row for all f32 data and
+            // all but the largest f64 inputs.
+            let reach = hi[f].max(-lo[f]);
+            if reach > 0.0 {
+                let exponent = (per_row_limit / reach).log2().floor().clamp(-1000.0, 1000.0);
+                scale[f] = 2.0_f64.powi(exponent as i32);
+            }
+        }
+        SumFrame { scale }
+    }
+
+    /// Adds row `row` to cluster `j` of `acc`, or subtracts it when `sign` is -1.
+    #[inline]
+    pub(crate) fn add_row<T: Float>(&self, acc: &mut ClusterSums, j: usize, row: &[T], sign: i64) {
+        let d = row.len();
+        acc.counts[j] = acc.counts[j].wrapping_add_signed(sign as isize);
+        for ((s, &v), &c) in acc.sums[j * d..(j + 1) * d].iter_mut().zip(row).zip(&self.scale) {
+            *s += sign * (v.to_f64_() * c) as i64;
+        }
+    }
+}
+
+/// Per-cluster sums (`k × d`, fixed point in a [`SumFrame`]) and row counts.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct ClusterSums {
-    pub sums: Vec<f64>,
+    pub sums: Vec<i64>,
     pub counts: Vec<usize>,
 }
 
 impl ClusterSums {
     pub(crate) fn zeros(k: usize, n_features: usize) -> Self {
         ClusterSums {
-            sums: vec![0.0; k * n_features],
+            sums: vec![0; k * n_features],
             counts: vec![0; k],
         }
     }
 
-    /// Adds `other` into `self`; merging chunk partials in chunk order keeps results
-    /// independent of the thread count.
+    /// Adds `other` into `self`.
     pub(crate) fn merge(&mut self, other: &ClusterSums) {
         for (a, b) in self.sums.iter_mut().zip(&other.sums) {
             *a += b;
@@ -31,10 +107,13 @@ impl ClusterSums {
         }
     }
 
-    /// Sums of `rows` by `labels`: per chunk of [`chunk_rows`] rows in row order, chunks merged
-    /// in order. This is exactly how the assignment step of `fit` accumulates, so
-    /// [`compute_means`](crate::compute_means) and `fit` agree to the last bit.
-    pub(crate) fn from_labels<T: Float>(rows: RowMajor<'_, T>, labels: &[usize], k: usize) -> Self {
+    /// Sums of `rows` by `labels`, per chunk in parallel.
+    pub(crate) fn from_labels<T: Float>(
+        rows: RowMajor<'_, T>,
+        labels: &[usize],
+        k: usize,
+        frame: &SumFrame,
+    ) -> Self {
         let d = rows.n_features();
         let chunk = chunk_rows(rows.n_rows(), k, d);
         let tasks: Vec<(usize, &[usize])> = labels.chunks(chunk).enumerate().collect();
@@ -42,10 +121,7 @@ impl ClusterSums {
             let part = rows.slice_rows(c * chunk, (c + 1) * chunk);
             let mut s = ClusterSums::zeros(k, d);
             for (row, &l) in part.rows().zip(chunk_labels) {
-                s.counts[l] += 1;
-                for (acc, &v) in s.sums[l * d..(l + 1) * d].iter_mut().zip(row) {
-                    *acc += v.to_f64_();
-                }
+                frame.add_row(&mut s, l, row, 1);
             }
             s
         });
@@ -54,6 +130,25 @@ impl ClusterSums {
             total.merge(p);
         }
         total
+    }
+
+    /// Brings sums taken over `old_labels` up to date with `labels`: the rows that changed
+    /// cluster move, the rest are not read. Exact, so equal to [`from_labels`](Self::from_labels)
+    /// over the new labels.
+    pub(crate) fn update_moved<T: Float>(
+        &mut self,
+        rows: RowMajor<'_, T>,
+        old_labels: &[usize],
+        labels: &[usize],
+        frame: &SumFrame,
+    ) {
+        for (i, (&old, &new)) in old_labels.iter().zip(labels).enumerate() {
+            if old != new {
+                let row = rows.row(i);
+                frame.add_row(self, old, row, -1);
+                frame.add_row(self, new, row, 1);
+            }
+        }
     }
 }
 
@@ -68,6 +163,7 @@ pub(crate) fn relocate_empty_clusters<T: Float, C: Float>(
     labels: &[usize],
     centroids: &[C],
     acc: &mut ClusterSums,
+    frame: &SumFrame,
 ) -> usize {
     let d = rows.n_features();
     let empty: Vec<usize> = (0..acc.counts.len()).filter(|&j| acc.counts[j] == 0).collect();
@@ -92,15 +188,9 @@ pub(crate) fn relocate_empty_clusters<T: Float, C: Float>(
         if dist[i] <= 0.0 {
             break;
         }
-        let from = labels[i];
         let row = rows.row(i);
-        acc.counts[from] -= 1;
-        acc.counts[j] = 1;
-        for f in 0..d {
-            let v = row[f].to_f64_();
-            acc.sums[from * d + f] -= v;
-            acc.sums[j * d + f] = v;
-        }
+        frame.add_row(acc, labels[i], row, -1);
+        frame.add_row(acc, j, row, 1);
         filled += 1;
     }
     filled
@@ -108,16 +198,15 @@ pub(crate) fn relocate_empty_clusters<T: Float, C: Float>(
 
 /// New centroids: each cluster's mean; a cluster that is still empty keeps its previous centroid
 /// (so no centroid is ever NaN).
-pub(crate) fn finish_means<C: Float>(acc: &ClusterSums, previous: &[C], out: &mut [C]) {
+pub(crate) fn finish_means<C: Float>(acc: &ClusterSums, frame: &SumFrame, previous: &[C], out: &mut [C]) {
     let d = previous.len() / acc.counts.len().max(1);
     for (j, &count) in acc.counts.iter().enumerate() {
         let o = &mut out[j * d..(j + 1) * d];
         if count == 0 {
             o.copy_from_slice(&previous[j * d..(j + 1) * d]);
         } else {
-            let inv = 1.0 / count as f64;
             for f in 0..d {
-                o[f] = C::from_f64_(acc.sums[j * d + f] * inv);
+                o[f] = C::from_f64_(acc.sums[j * d + f] as f64 / count as f64 / frame.scale[f]);
             }
         }
     }
@@ -139,11 +228,60 @@ mod tests {
         let rows = RowMajor::new(&data, 1).unwrap();
         let labels = [0, 0, 0];
         let cents = [0.0, 100.0];
-        let mut acc = ClusterSums::from_labels(rows, &labels, 2);
-        assert_eq!(relocate_empty_clusters(rows, &labels, &cents, &mut acc), 1);
+        let frame = SumFrame::new(rows);
+        let mut acc = ClusterSums::from_labels(rows, &labels, 2, &frame);
+        assert_eq!(
+            relocate_empty_clusters(rows, &labels, &cents, &mut acc, &frame),
+            1
+        );
         let mut out = [0.0; 2];
-        finish_means(&acc, &cents, &mut out);
+        finish_means(&acc, &frame, &cents, &mut out);
         assert_eq!(out, [0.5, 10.0]);
+    }
+
+    #[test]
+    fn sums_are_exact_in_any_order_and_within_a_quantum_of_f64_means() {
+        let d = 3;
+        let n = 5000;
+        let data: Vec<f64> = (0..n * d)
+            .map(|i| 1e6 + ((i * 7919) % 1013) as f64 * 0.37 - (i % 3) as f64 * 1e3)
+            .collect();
+        let rows = RowMajor::new(&data, d).unwrap();
+        let frame = SumFrame::new(rows);
+        let labels: Vec<usize> = (0..n).map(|i| (i * 31) % 7).collect();
+        let all = ClusterSums::from_labels(rows, &labels, 7, &frame);
+        // Reverse order, one row at a time.
+        let mut reversed = ClusterSums::zeros(7, d);
+        for i in (0..n).rev() {
+            frame.add_row(&mut reversed, labels[i], rows.row(i), 1);
+        }
+        assert_eq!(all, reversed);
+        // Moving rows between clusters equals summing the new labels from scratch.
+        let moved: Vec<usize> = labels
+            .iter()
+            .enumerate()
+            .map(|(i, &l)| if i % 5 == 0 { (l + 3) % 7 } else { l })
+            .collect();
+        let mut updated = all.clone();
+        updated.update_moved(rows, &labels, &moved, &frame);
+        assert_eq!(updated, ClusterSums::from_labels(rows, &moved, 7, &frame));
+        // The means agree with f64 means far below the data's spread.
+        let previous = vec![0.0; 7 * d];
+        let mut means = vec![0.0; 7 * d];
+        finish_means(&all, &frame, &previous, &mut means);
+        for j in 0..7 {
+            for f in 0..d {
+                let (mut s, mut c) = (0.0, 0.0);
+                for i in (0..n).filter(|&i| labels[i] == j) {
+                    s += data[i * d + f];
+                    c += 1.0;
+                }
+                // One quantum (at most 2 · max|x| · n / 2⁶¹) plus f64 rounding of the reference.
+                let quantum = 2.0 * 1.1e6 * n as f64 / 2.0_f64.powi(61);
+                let err = (means[j * d + f] - s / c).abs();
+                assert!(err <= quantum + 1e-9, "{} vs {}", means[j * d + f], s / c);
+            }
+        }
     }
 
     #[test]
@@ -152,10 +290,14 @@ mod tests {
         let rows = RowMajor::new(&data, 1).unwrap();
         let labels = [0, 0, 0];
         let cents = [2.0_f32, 2.0];
-        let mut acc = ClusterSums::from_labels(rows, &labels, 2);
-        assert_eq!(relocate_empty_clusters(rows, &labels, &cents, &mut acc), 0);
+        let frame = SumFrame::new(rows);
+        let mut acc = ClusterSums::from_labels(rows, &labels, 2, &frame);
+        assert_eq!(
+            relocate_empty_clusters(rows, &labels, &cents, &mut acc, &frame),
+            0
+        );
         let mut out = [0.0_f32; 2];
-        finish_means(&acc, &cents, &mut out);
+        finish_means(&acc, &frame, &cents, &mut out);
         assert_eq!(out, [2.0, 2.0]);
     }
 }

@@ -52,7 +52,7 @@ fn fuzz_crash_1_huge_precomputed_centroid_hamerly_stale_labels() {
     let data = [f32::MIN_POSITIVE, 0.0];
     let start = vec![-26.75_f32, -f32::MAX];
     let rows = RowMajor::new(&data, 1).unwrap();
-    for algorithm in [Algorithm::Hamerly, Algorithm::Lloyd] {
+    for algorithm in [Algorithm::Hamerly, Algorithm::Yinyang, Algorithm::Lloyd] {
         let err = KMeans::new(2)
             .max_iter(48)
             .algorithm(algorithm)
@@ -69,6 +69,10 @@ fn fuzz_crash_1_huge_precomputed_centroid_hamerly_stale_labels() {
     let start = vec![-26.75_f32, -3e18];
     let km = KMeans::new(2).max_iter(48).init(Init::Precomputed(start));
     let hamerly = km.clone().algorithm(Algorithm::Hamerly).fit(&rows).unwrap();
+    assert_eq!(
+        km.clone().algorithm(Algorithm::Yinyang).fit(&rows).unwrap(),
+        hamerly
+    );
     let lloyd = km.algorithm(Algorithm::Lloyd).fit(&rows).unwrap();
     assert_eq!(hamerly, lloyd);
     for (row, &l) in data.chunks_exact(1).zip(hamerly.labels()) {
@@ -98,7 +102,12 @@ fn fuzz_crash_1_huge_precomputed_centroid_hamerly_stale_labels() {
 /// direct sum of squared distances.
 #[test]
 fn fuzz_crash_2_strict_convergence_after_relocation_leaves_stale_labels() {
-    for algorithm in [Algorithm::Lloyd, Algorithm::Hamerly, Algorithm::Auto] {
+    for algorithm in [
+        Algorithm::Lloyd,
+        Algorithm::Hamerly,
+        Algorithm::Yinyang,
+        Algorithm::Auto,
+    ] {
         let data = [1e100_f64; 6];
         let rows = RowMajor::new(&data, 1).unwrap();
         let model = KMeans::new(2)

@@ -34,7 +34,7 @@ fn check_f32_matches_f64(offset: f64, spread: f64) {
         let (d64, d32) = offset_blobs(offset, spread, seed);
         let start64: Vec<f64> = d64[..5 * 3].to_vec();
         let start32: Vec<f32> = d32[..5 * 3].to_vec();
-        for algorithm in [Algorithm::Lloyd, Algorithm::Hamerly] {
+        for algorithm in [Algorithm::Lloyd, Algorithm::Hamerly, Algorithm::Yinyang] {
             let m64 = KMeans::new(5)
                 .init(Init::Precomputed(start64.clone()))
                 .algorithm(algorithm)
@@ -171,7 +171,7 @@ fn all_rows_identical() {
 #[test]
 fn fewer_distinct_rows_than_k_reports_nonempty_count() {
     let data = vec![[0.0_f64], [0.0], [1.0], [1.0], [2.0], [2.0]];
-    for algorithm in [Algorithm::Lloyd, Algorithm::Hamerly] {
+    for algorithm in [Algorithm::Lloyd, Algorithm::Hamerly, Algorithm::Yinyang] {
         let m = KMeans::new(5).algorithm(algorithm).fit(&data).unwrap();
         assert_finite(&m);
         assert_eq!(m.n_nonempty_clusters(), 3);

@@ -78,6 +78,8 @@ pub enum AlgoChoice {
     Lloyd,
     /// Hamerly.
     Hamerly,
+    /// Yinyang.
+    Yinyang,
     /// Auto (the default).
     Auto,
 }
@@ -128,6 +130,7 @@ fn algorithm(a: AlgoChoice) -> Algorithm {
     match a {
         AlgoChoice::Lloyd => Algorithm::Lloyd,
         AlgoChoice::Hamerly => Algorithm::Hamerly,
+        AlgoChoice::Yinyang => Algorithm::Yinyang,
         AlgoChoice::Auto => Algorithm::Auto,
     }
 }

@@ -19,8 +19,12 @@
 //! The backend (portable code, or the same code compiled for AVX2+FMA or AVX-512) is chosen once
 //! per process at run time; the portable one is always compiled and is the test oracle.
 
+mod grouped;
 mod tile;
 
+pub(crate) use grouped::{GroupedCentroids, RowHit, assign_groups};
+
+use crate::update::{ClusterSums, SumFrame};
 use crate::{Float, RowMajor};
 
 /// Centroids per micro-kernel block: 6 centroids × 2 registers of rows = 12 accumulators, which
@@ -357,15 +361,15 @@ pub(crate) struct AssignOut<'a> {
 
 /// The assignment step over `rows` (or, with `select`, over the rows it lists, results indexed
 /// by position in the list): nearest centroid per row (exactly the direct f64 argmin,
-/// lowest index on ties), plus distance bounds; optionally adds every row to `sums`/`counts`
-/// of its cluster (f64, in row order) while the tile is in cache.
+/// lowest index on ties), plus distance bounds; optionally adds every row to the sums of its
+/// cluster while the tile is in cache.
 pub(crate) fn assign<T: Float>(
     rows: RowMajor<'_, T>,
     select: Option<&[usize]>,
     prep: &Prepared<T>,
     scratch: &mut Scratch<T>,
     out: AssignOut<'_>,
-    mut sums: Option<(&mut [f64], &mut [usize])>,
+    mut sums: Option<(&mut ClusterSums, &SumFrame)>,
 ) {
     let AssignOut {
         labels,
@@ -410,11 +414,8 @@ pub(crate) fn assign<T: Float>(
                 let lower_score = if certified { ss } else { sb };
                 second[i] = (xn2 + 2.0 * (lower_score - err)).max(0.0);
             }
-            if let Some((sums, counts)) = sums.as_mut() {
-                counts[b] += 1;
-                for (acc, &v) in sums[b * d..(b + 1) * d].iter_mut().zip(row) {
-                    *acc += v.to_f64_();
-                }
+            if let Some((acc, frame)) = sums.as_mut() {
+                frame.add_row(acc, b, row, 1);
             }
         }
         start += len;
@@ -511,7 +512,7 @@ mod tests {
     }
 
     /// Every backend this CPU can run, so each compiled copy is checked against the oracle.
-    fn backends() -> Vec<Backend> {
+    pub(super) fn backends() -> Vec<Backend> {
         #[allow(unused_mut)]
         let mut b = vec![Backend::Scalar];
         #[cfg(target_arch = "x86_64")]

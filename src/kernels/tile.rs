@@ -201,6 +201,133 @@ fn best_two_rw<T: Float, const RW: usize, const H: usize, const FUSED: bool>(
     }
 }
 
+/// [`best_two`] per group of centroids: the blocks are split into consecutive groups at
+/// `group_ends` (each group's end block), and for every row and every group that `skip` does not
+/// exclude, `out[(q * RW + r) * t + g]` receives that group's best score, its index (relative to
+/// the group's first slot) and runner-up score. Skipped groups are neither computed nor written.
+#[inline]
+pub(super) fn best_two_grouped<T: Float>(
+    backend: Backend,
+    rows: &[T],
+    n_panels: usize,
+    d: usize,
+    (blocks, half_norms): (&[T], &[T]),
+    group_ends: &[usize],
+    skip: &[bool],
+    out: &mut [BestTwo<T>],
+) {
+    let groups = (group_ends, skip);
+    match backend {
+        Backend::Scalar => grouped_generic::<T, false>(rows, n_panels, d, blocks, half_norms, groups, out),
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: `Backend::Avx2Fma` is only produced by `Backend::detect` after
+        // `is_x86_feature_detected!` confirmed AVX2 and FMA.
+        Backend::Avx2Fma => unsafe { grouped_avx2_fma(rows, n_panels, d, blocks, half_norms, groups, out) },
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: `Backend::Avx512` is only produced after detecting AVX-512F, AVX2 and FMA.
+        Backend::Avx512 => unsafe { grouped_avx512(rows, n_panels, d, blocks, half_norms, groups, out) },
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn grouped_avx2_fma<T: Float>(
+    rows: &[T],
+    n_panels: usize,
+    d: usize,
+    blocks: &[T],
+    half_norms: &[T],
+    groups: (&[usize], &[bool]),
+    out: &mut [BestTwo<T>],
+) {
+    grouped_generic::<T, true>(rows, n_panels, d, blocks, half_norms, groups, out);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx2,fma")]
+fn grouped_avx512<T: Float>(
+    rows: &[T],
+    n_panels: usize,
+    d: usize,
+    blocks: &[T],
+    half_norms: &[T],
+    groups: (&[usize], &[bool]),
+    out: &mut [BestTwo<T>],
+) {
+    if core::mem::size_of::<T>() == 4 {
+        grouped_rw::<T, 32, 16, true>(rows, n_panels, d, blocks, half_norms, groups, out);
+    } else {
+        grouped_rw::<T, 16, 8, true>(rows, n_panels, d, blocks, half_norms, groups, out);
+    }
+}
+
+#[inline(always)]
+fn grouped_generic<T: Float, const FUSED: bool>(
+    rows: &[T],
+    n_panels: usize,
+    d: usize,
+    blocks: &[T],
+    half_norms: &[T],
+    groups: (&[usize], &[bool]),
+    out: &mut [BestTwo<T>],
+) {
+    if panel_width::<T>(Backend::Scalar) == 16 {
+        grouped_rw::<T, 16, 8, FUSED>(rows, n_panels, d, blocks, half_norms, groups, out);
+    } else {
+        grouped_rw::<T, 8, 4, FUSED>(rows, n_panels, d, blocks, half_norms, groups, out);
+    }
+}
+
+#[inline(always)]
+fn grouped_rw<T: Float, const RW: usize, const H: usize, const FUSED: bool>(
+    rows: &[T],
+    n_panels: usize,
+    d: usize,
+    blocks: &[T],
+    half_norms: &[T],
+    (group_ends, skip): (&[usize], &[bool]),
+    out: &mut [BestTwo<T>],
+) {
+    let t = group_ends.len();
+    for q in 0..n_panels {
+        let panel = &rows[q * d * RW..(q + 1) * d * RW];
+        let mut first_block = 0;
+        for (g, &end_block) in group_ends.iter().enumerate() {
+            let begin = first_block;
+            first_block = end_block;
+            if skip[g] {
+                continue;
+            }
+            let mut m1 = [T::infinity(); RW];
+            let mut m2 = [T::infinity(); RW];
+            let mut i1 = [T::zero(); RW];
+            for b in begin..end_block {
+                let acc = dot_block::<T, RW, H, FUSED>(panel, &blocks[b * d * MC..(b + 1) * d * MC]);
+                for m in 0..MC {
+                    let h = half_norms[b * MC + m];
+                    let j = T::from_f64_(((b - begin) * MC + m) as f64);
+                    for r in 0..RW {
+                        // As in `best_two_rw`: compares and selects, lowest index on ties.
+                        let s = h - acc[m][r];
+                        let lt = s < m1[r];
+                        let m2_else = if s < m2[r] { s } else { m2[r] };
+                        m2[r] = if lt { m1[r] } else { m2_else };
+                        i1[r] = if lt { j } else { i1[r] };
+                        m1[r] = if lt { s } else { m1[r] };
+                    }
+                }
+            }
+            for r in 0..RW {
+                out[(q * RW + r) * t + g] = BestTwo {
+                    best: m1[r],
+                    index: i1[r],
+                    second: m2[r],
+                };
+            }
+        }
+    }
+}
+
 /// Squared distances `Σ (x − c)²` from rows to a few centroids, computed directly from the
 /// row-major data (no packing, no centring: the difference form has no cancellation). For
 /// k-means++, where each step compares all rows with only `2 + ⌊ln k⌋` candidates and packing the

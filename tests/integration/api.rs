@@ -573,6 +573,7 @@ fn all_options_work_together() -> Result<(), KMeansError> {
         };
         let lloyd = with(Algorithm::Lloyd)?;
         assert_eq!(with(Algorithm::Hamerly)?, lloyd);
+        assert_eq!(with(Algorithm::Yinyang)?, lloyd);
         assert_eq!(with(Algorithm::Auto)?, lloyd);
     }
     assert_eq!(Algorithm::default(), Algorithm::Auto);

@@ -399,8 +399,10 @@ fn algorithms_agree<T: Real>(c: &Case) -> Result<(), TestCaseError> {
         let config = KMeans::new(c.k).tolerance(tol).seed(c.seed);
         let lloyd = config.clone().algorithm(Algorithm::Lloyd).fit(&view).unwrap();
         let hamerly = config.clone().algorithm(Algorithm::Hamerly).fit(&view).unwrap();
+        let yinyang = config.clone().algorithm(Algorithm::Yinyang).fit(&view).unwrap();
         let auto = config.algorithm(Algorithm::Auto).fit(&view).unwrap();
         prop_assert_eq!(&lloyd, &hamerly);
+        prop_assert_eq!(&lloyd, &yinyang);
         prop_assert_eq!(&lloyd, &auto);
     }
     Ok(())

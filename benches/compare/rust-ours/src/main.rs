@@ -9,7 +9,8 @@
 //!
 //! * `fixed`: `Init::Precomputed(start)`, `tolerance(0.0)`, `max_iter(iters)`; median of
 //!   `repeats` timed fits (after one untimed 1-iteration fit), reported per iteration.
-//! * `conv`: from the same start with the default tolerance and `max_iter`; one fit.
+//! * `conv`: from the same start with the default tolerance and `max_iter`; one fit (`Auto`).
+//!   `conv-lloyd`, `conv-hamerly`, `conv-yinyang`: the same with that algorithm.
 //! * `e2e`: `KMeans::new(k).seed(s)` for `s` in `0..seeds`; one fit each.
 //! * `fit`: one default fit (seed 0), for peak-memory measurement under `/usr/bin/time -v`.
 
@@ -18,7 +19,7 @@ use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use k_means::{Float, Init, KMeans, KMeansModel, RowMajor};
+use k_means::{Algorithm, Float, Init, KMeans, KMeansModel, RowMajor};
 
 /// Command-line options.
 struct Opts {
@@ -216,12 +217,20 @@ fn run<T: LeBytes>(o: &Opts) {
                             ],
                         );
                     }
-                    "conv" => {
-                        let params = KMeans::new(o.k).init(Init::Precomputed(start.clone()));
+                    "conv" | "conv-lloyd" | "conv-hamerly" | "conv-yinyang" => {
+                        let algorithm = match mode.as_str() {
+                            "conv-lloyd" => Algorithm::Lloyd,
+                            "conv-hamerly" => Algorithm::Hamerly,
+                            "conv-yinyang" => Algorithm::Yinyang,
+                            _ => Algorithm::Auto,
+                        };
+                        let params = KMeans::new(o.k)
+                            .init(Init::Precomputed(start.clone()))
+                            .algorithm(algorithm);
                         let (t, m) = timed(&params, &rows);
                         emit(
                             o,
-                            "conv",
+                            mode,
                             threads,
                             &[
                                 ("n_iter", m.n_iter().to_string()),
