@@ -2,20 +2,20 @@
 //! exact per-cluster sums, the empty-cluster policy, and the division into new centroids.
 //!
 //! Sums are kept in fixed point ([`SumFrame`]): each value is scaled by a power of two chosen
-//! from the feature's largest magnitude and the row count, truncated to an integer, and added
-//! in i64, which cannot overflow. Integer sums are exact, so they do not
+//! from the feature's largest magnitude and the row count, rounded to an integer, and added in
+//! i64, which cannot overflow. Integer sums are exact, so they do not
 //! depend on the order of the additions: Lloyd's sums (accumulated in the assignment tiles),
 //! sums over labels in any chunking or thread count, and the bounded algorithms' running sums
 //! (updated only for the rows that change cluster) are all the same integers, bit for bit.
-//! Quantisation costs at most `max|x| · n / 2⁶¹` per mean, below the `n · max|x| / 2⁵³` of f64
-//! summation in row order; f32 values are stored exactly.
+//! Quantisation moves a mean by at most half a quantum, `max|x| · max(n / 2⁶¹, 2⁻⁵⁰)`: below the
+//! `n · max|x| · 2⁻⁵³` of f64 summation in row order once n passes a few rows.
 
 use crate::kernels::sq_dist_f64;
 use crate::parallel::{chunk_rows, map_ordered, worth_parallel};
 use crate::{Float, RowMajor};
 
 /// The fixed-point frame of the cluster sums for one dataset: value `v` of feature f is stored
-/// as `trunc(v · scale[f])`.
+/// as `v · scale[f]` rounded to the nearest integer.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct SumFrame {
     scale: Vec<f64>,
@@ -52,16 +52,17 @@ impl SumFrame {
                 hi[f] = hi[f].max(h[f]);
             }
         }
-        let per_row_limit = (1u64 << 61) as f64 / n.max(1) as f64;
+        // Each stored value stays within 2⁵⁰ (for the rounding trick in `add_row`) and n of them
+        // within 2⁶¹ (so no i64 sum can overflow).
+        let per_row_limit = ((1u64 << 61) as f64 / n.max(1) as f64).min((1u64 << 50) as f64);
         let mut scale = vec![1.0; d];
         for f in 0..d {
             if lo[f] > hi[f] {
                 continue; // no rows
             }
-            // The origin stays at 0: then a value times a power of two is exact, and it is an
-            // integer (so stored exactly) whenever the value has few enough fractional bits,
-            // which keeps, e.g., a cluster of one row exactly at that row for all f32 data and
-            // all but the largest f64 inputs.
+            // The origin stays at 0: a value times a power of two is then exact, and stored
+            // exactly whenever it has few enough fractional bits (small integers, most f32
+            // data), so, e.g., a cluster of one such row sits exactly on it.
             let reach = hi[f].max(-lo[f]);
             if reach > 0.0 {
                 let exponent = (per_row_limit / reach).log2().floor().clamp(-1000.0, 1000.0);
@@ -76,8 +77,15 @@ impl SumFrame {
     pub(crate) fn add_row<T: Float>(&self, acc: &mut ClusterSums, j: usize, row: &[T], sign: i64) {
         let d = row.len();
         acc.counts[j] = acc.counts[j].wrapping_add_signed(sign as isize);
+        // Round `v · scale` (|·| ≤ 2⁵⁰) to the nearest integer by adding 1.5 · 2⁵², which leaves
+        // the integer in the low bits of the f64: plain float and integer adds that vectorise
+        // (there is no packed f64 → i64 conversion below AVX-512), and the same result on every
+        // backend.
+        const SHIFT: f64 = 6_755_399_441_055_744.0;
+        let shift_bits = SHIFT.to_bits() as i64;
         for ((s, &v), &c) in acc.sums[j * d..(j + 1) * d].iter_mut().zip(row).zip(&self.scale) {
-            *s += sign * (v.to_f64_() * c) as i64;
+            let q = (v.to_f64_() * c + SHIFT).to_bits() as i64 - shift_bits;
+            *s += if sign > 0 { q } else { -q };
         }
     }
 }
@@ -276,8 +284,9 @@ mod tests {
                     s += data[i * d + f];
                     c += 1.0;
                 }
-                // One quantum (at most 2 · max|x| · n / 2⁶¹) plus f64 rounding of the reference.
-                let quantum = 2.0 * 1.1e6 * n as f64 / 2.0_f64.powi(61);
+                // A quantum (at most 2 · max|x| · max(n / 2⁶¹, 2⁻⁵⁰)) plus f64 rounding of the
+                // reference.
+                let quantum = 2.0 * 1.1e6 * (n as f64 / 2.0_f64.powi(61)).max(2.0_f64.powi(-50));
                 let err = (means[j * d + f] - s / c).abs();
                 assert!(err <= quantum + 1e-9, "{} vs {}", means[j * d + f], s / c);
             }

@@ -227,12 +227,15 @@ fn inertia_never_increases<T: Real>(c: &Case) -> Result<(), TestCaseError> {
             .map(|(row, &l)| squared_euclidean_distance(row, &cents[l * d..(l + 1) * d]).unwrap())
             .sum()
     };
-    // Rounding the new means to T can raise the inertia by up to n · d · (u · max|x|)².
+    // Rounding the new means to T can raise the inertia by up to n · d · (u · max|x|)²; so can
+    // the fixed-point sums, whose quantum is at most 2 · max|x| · 2⁻⁵⁰ here (the data is
+    // within ±100, so both are written for max|x| = 100).
+    let quantum = 2.0 * 100.0 * 2.0_f64.powi(-50);
     let rounding = if std::mem::size_of::<T>() == 4 {
         n as f64 * d as f64 * (100.0 * f64::from(f32::EPSILON)).powi(2)
     } else {
         0.0
-    };
+    } + n as f64 * d as f64 * quantum.powi(2);
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(c.seed);
     let mut cents = initialize_random_centroids(&data, d, c.k, &mut rng).unwrap();
     let mut labels = create_clusters(&data, &cents, d).unwrap();
