@@ -52,7 +52,7 @@ impl SumFrame {
                 hi[f] = hi[f].max(h[f]);
             }
         }
-        // Each stored value stays within 2⁵⁰ (for the rounding trick in `add_row`) and n of them
+        // Each stored value stays within 2⁵⁰ (for the rounding trick in `quantize`) and n of them
         // within 2⁶¹ (so no i64 sum can overflow).
         let per_row_limit = ((1u64 << 61) as f64 / n.max(1) as f64).min((1u64 << 50) as f64);
         let mut scale = vec![1.0; d];
@@ -72,20 +72,33 @@ impl SumFrame {
         SumFrame { scale }
     }
 
-    /// Adds row `row` to cluster `j` of `acc`, or subtracts it when `sign` is -1.
-    #[inline]
-    pub(crate) fn add_row<T: Float>(&self, acc: &mut ClusterSums, j: usize, row: &[T], sign: i64) {
-        let d = row.len();
-        acc.counts[j] = acc.counts[j].wrapping_add_signed(sign as isize);
-        // Round `v · scale` (|·| ≤ 2⁵⁰) to the nearest integer by adding 1.5 · 2⁵², which leaves
-        // the integer in the low bits of the f64: plain float and integer adds that vectorise
-        // (there is no packed f64 → i64 conversion below AVX-512), and the same result on every
-        // backend.
+    /// `v · scale` rounded to the nearest integer (|·| ≤ 2⁵⁰ by the choice of scale): adding
+    /// 1.5 · 2⁵² leaves the integer in the low bits of the f64. Plain float and integer adds,
+    /// which vectorise (there is no packed f64 → i64 conversion below AVX-512) and give the same
+    /// result on every backend.
+    #[inline(always)]
+    fn quantize(v: f64, scale: f64) -> i64 {
         const SHIFT: f64 = 6_755_399_441_055_744.0;
-        let shift_bits = SHIFT.to_bits() as i64;
+        (v * scale + SHIFT).to_bits() as i64 - SHIFT.to_bits() as i64
+    }
+
+    /// Adds `row` to cluster `j` of `acc`.
+    #[inline]
+    pub(crate) fn add_row<T: Float>(&self, acc: &mut ClusterSums, j: usize, row: &[T]) {
+        let d = row.len();
+        acc.counts[j] += 1;
         for ((s, &v), &c) in acc.sums[j * d..(j + 1) * d].iter_mut().zip(row).zip(&self.scale) {
-            let q = (v.to_f64_() * c + SHIFT).to_bits() as i64 - shift_bits;
-            *s += if sign > 0 { q } else { -q };
+            *s += Self::quantize(v.to_f64_(), c);
+        }
+    }
+
+    /// Takes `row` out of cluster `j` of `acc`.
+    #[inline]
+    pub(crate) fn remove_row<T: Float>(&self, acc: &mut ClusterSums, j: usize, row: &[T]) {
+        let d = row.len();
+        acc.counts[j] -= 1;
+        for ((s, &v), &c) in acc.sums[j * d..(j + 1) * d].iter_mut().zip(row).zip(&self.scale) {
+            *s -= Self::quantize(v.to_f64_(), c);
         }
     }
 }
@@ -129,7 +142,7 @@ impl ClusterSums {
             let part = rows.slice_rows(c * chunk, (c + 1) * chunk);
             let mut s = ClusterSums::zeros(k, d);
             for (row, &l) in part.rows().zip(chunk_labels) {
-                frame.add_row(&mut s, l, row, 1);
+                frame.add_row(&mut s, l, row);
             }
             s
         });
@@ -153,8 +166,8 @@ impl ClusterSums {
         for (i, (&old, &new)) in old_labels.iter().zip(labels).enumerate() {
             if old != new {
                 let row = rows.row(i);
-                frame.add_row(self, old, row, -1);
-                frame.add_row(self, new, row, 1);
+                frame.remove_row(self, old, row);
+                frame.add_row(self, new, row);
             }
         }
     }
@@ -197,8 +210,8 @@ pub(crate) fn relocate_empty_clusters<T: Float, C: Float>(
             break;
         }
         let row = rows.row(i);
-        frame.add_row(acc, labels[i], row, -1);
-        frame.add_row(acc, j, row, 1);
+        frame.remove_row(acc, labels[i], row);
+        frame.add_row(acc, j, row);
         filled += 1;
     }
     filled
@@ -261,7 +274,7 @@ mod tests {
         // Reverse order, one row at a time.
         let mut reversed = ClusterSums::zeros(7, d);
         for i in (0..n).rev() {
-            frame.add_row(&mut reversed, labels[i], rows.row(i), 1);
+            frame.add_row(&mut reversed, labels[i], rows.row(i));
         }
         assert_eq!(all, reversed);
         // Moving rows between clusters equals summing the new labels from scratch.

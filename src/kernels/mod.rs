@@ -415,7 +415,7 @@ pub(crate) fn assign<T: Float>(
                 second[i] = (xn2 + 2.0 * (lower_score - err)).max(0.0);
             }
             if let Some((acc, frame)) = sums.as_mut() {
-                frame.add_row(acc, b, row, 1);
+                frame.add_row(acc, b, row);
             }
         }
         start += len;

@@ -7,7 +7,7 @@
 //! compare-ours --dir DATA --config 1000000x32x100 --dtype f32 --threads 2 --modes fit
 //! ```
 //!
-//! * `fixed`: `Init::Precomputed(start)`, `tolerance(0.0)`, `max_iter(iters)`; median of
+//! * `fixed`: `Algorithm::Lloyd`, `Init::Precomputed(start)`, `tolerance(0.0)`, `max_iter(iters)`; median of
 //!   `repeats` timed fits (after one untimed 1-iteration fit), reported per iteration.
 //! * `conv`: from the same start with the default tolerance and `max_iter`; one fit (`Auto`).
 //!   `conv-lloyd`, `conv-hamerly`, `conv-yinyang`: the same with that algorithm.
@@ -180,6 +180,7 @@ fn run<T: LeBytes>(o: &Opts) {
                     "fixed" => {
                         let params = KMeans::new(o.k)
                             .init(Init::Precomputed(start.clone()))
+                            .algorithm(Algorithm::Lloyd)
                             .tolerance(0.0)
                             .max_iter(o.iters);
                         let _ = timed(&params.clone().max_iter(1), &rows);
