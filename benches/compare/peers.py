@@ -357,6 +357,8 @@ def cmd_mem(a):
 
 PEERS_FIXED = ["sk-lloyd", "sk-elkan", "sklearnex", "faiss", "linfa", "kmeans"]
 PEERS_CONV = ["sk-lloyd", "sk-elkan", "sklearnex"]
+# Ours to convergence with one algorithm forced: (record kind, column name).
+OURS_CONV_ALGOS = [("conv-lloyd", "ours Lloyd"), ("conv-hamerly", "ours Hamerly"), ("conv-yinyang", "ours Yinyang")]
 
 
 def fmt_ms(s):
@@ -418,7 +420,7 @@ def cmd_report(a):
             f"`[n]` after a time: measured over n iterations instead of {iters}: the run stopped early "
             "because no label changed, or (slow peers on the largest configs) was run for fewer "
             "iterations. GFLOP/s = 2·m·n·k / (s/iteration); % peak = of numpy GEMM at the same dtype "
-            "and threads. ratio = ours / fastest peer (< 1: ours faster).\n"
+            "and threads. ours = `Algorithm::Lloyd`. ratio = ours / fastest peer (< 1: ours faster).\n"
         )
         head = ["m×n×k", "dtype", "thr", "ours", "GFLOP/s", "% peak"] + present + ["fastest peer", "ratio"]
         print("| " + " | ".join(head) + " |")
@@ -453,23 +455,55 @@ def cmd_report(a):
         print()
 
     # ---- convergence
+    # Peers' records and ours with Algorithm::Auto have kind "conv"; ours with one algorithm
+    # forced have kind "conv-lloyd", "conv-hamerly", "conv-yinyang" (impl "ours" too), kept apart
+    # here under their own column names.
     conv = {}
     for r in by.get("conv", []):
         conv[(r["config"], r["dtype"], r["threads"], r["impl"])] = r
-    keys = sorted({(c, d, t) for (c, d, t, _) in conv}, key=lambda x: (config_order(x[0]), x[1], x[2]))
+    ours_algo = {}
+    for kind, col in OURS_CONV_ALGOS:
+        for r in by.get(kind, []):
+            if r["impl"] == "ours":
+                ours_algo[(r["config"], r["dtype"], r["threads"], col)] = r
+    keys = sorted(
+        {(c, d, t) for (c, d, t, _) in conv} | {(c, d, t) for (c, d, t, _) in ours_algo},
+        key=lambda x: (config_order(x[0]), x[1], x[2]),
+    )
     if keys:
         present = [p for p in PEERS_CONV if any(i == p for (_, _, _, i) in conv)]
+        algos = [col for _, col in OURS_CONV_ALGOS if any(a == col for (_, _, _, a) in ours_algo)]
         print("### To convergence from the same start (default tol 1e-4, max_iter 300): seconds [iterations]\n")
-        print(
-            "Δinertia = (ours − sk-lloyd) / sk-lloyd at the same dtype (same solution ≈ 0). "
-            "ratio = ours / fastest peer at the same threads.\n"
+        note = "ours = `Algorithm::Auto` (the default)"
+        if algos:
+            note += ", " + ", ".join(f"{c} = `Algorithm::{c.split()[1]}`" for c in algos)
+        note += (
+            ". Δinertia = (ours − sk-lloyd) / sk-lloyd at the same dtype (same solution ≈ 0). "
+            "ratio = ours (Auto) / fastest peer at the same threads."
         )
-        head = ["m×n×k", "dtype", "thr", "ours"] + present + ["Δinertia", "fastest peer", "ratio"]
+        if algos:
+            note += (
+                " best ours / fastest peer: the fastest of ours (Auto and the forced algorithms; "
+                "which one in parentheses) / the same fastest peer."
+            )
+        print(note + "\n")
+        head = ["m×n×k", "dtype", "thr", "ours"] + algos + present + ["Δinertia", "fastest peer", "ratio"]
+        if algos:
+            head.append("best ours / fastest peer")
         print("| " + " | ".join(head) + " |")
         print("|" + "---|" * len(head))
         for c, d, t in keys:
             ours = conv.get((c, d, t, "ours"))
             cells = [c, d, str(t), f"{fmt_s(ours['time_s'])} [{ours['n_iter']}]" if ours else "—"]
+            ours_best = ("Auto", ours["time_s"]) if ours else None
+            for col in algos:
+                r = ours_algo.get((c, d, t, col))
+                if r is None:
+                    cells.append("—")
+                    continue
+                cells.append(f"{fmt_s(r['time_s'])} [{r['n_iter']}]")
+                if ours_best is None or r["time_s"] < ours_best[1]:
+                    ours_best = (col.split()[1], r["time_s"])
             best = None
             for p in present:
                 r = conv.get((c, d, t, p))
@@ -484,7 +518,9 @@ def cmd_report(a):
                 None,
             )
             cells.append(f"{(ours['inertia'] - ref['inertia']) / ref['inertia']:+.1e}" if ours and ref else "—")
-            cells += [best[0], f"{ours['time_s'] / best[1]:.2f}"] if best and ours else ["—", "—"]
+            cells += [best[0], f"{ours['time_s'] / best[1]:.2f}" if ours else "—"] if best else ["—", "—"]
+            if algos:
+                cells.append(f"{ours_best[1] / best[1]:.2f} ({ours_best[0]})" if best and ours_best else "—")
             print("| " + " | ".join(cells) + " |")
         print()
 

@@ -2,7 +2,7 @@
 # Comparison harness: this crate vs scikit-learn (lloyd, elkan), scikit-learn-intelex (oneDAL),
 # faiss-cpu, linfa-clustering and kmeans, on the six datasets of issue 3. See README.md here.
 #
-#   benches/compare/run.sh                          # all six configs (about 20-25 minutes)
+#   benches/compare/run.sh                          # all six configs (about 25 minutes)
 #   QUICK=1 benches/compare/run.sh 100000x2x16,20000x128x1000
 #   CONFIGS=100000x16x64 THREADS=2 benches/compare/run.sh
 #
@@ -107,9 +107,9 @@ for cfg in "${CFG_LIST[@]}"; do
         peer_iters="$SLOW_ITERS"
     fi
     for dtype in f32 f64; do
-        log "$cfg $dtype: ours (fixed, conv; threads $THREADS)"
+        log "$cfg $dtype: ours (fixed, conv with Auto, Lloyd, Hamerly, Yinyang; threads $THREADS)"
         "${OURS[@]}" --config "$cfg" --dtype "$dtype" --threads "$THREADS" --iters "$ITERS" \
-            --repeats "$REPEATS" --modes fixed,conv >> "$RES"
+            --repeats "$REPEATS" --modes fixed,conv,conv-lloyd,conv-hamerly,conv-yinyang >> "$RES"
         if [[ ",$E2E_DTYPES," == *",$dtype,"* ]]; then
             log "$cfg $dtype: ours (e2e, $SEEDS seeds; threads $E2E_THREADS)"
             "${OURS[@]}" --config "$cfg" --dtype "$dtype" --threads "$E2E_THREADS" --seeds "$SEEDS" \
