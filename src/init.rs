@@ -87,7 +87,12 @@ pub(crate) fn kmeans_plus_plus<T: Float, R: Rng + ?Sized>(
     k: usize,
     rng: &mut R,
 ) -> Vec<T> {
-    kmeans_plus_plus_impl(rows, k, rng, true)
+    // Keep every candidate's distances between the two sweeps of a step (saving a second read
+    // of the data, which dominates when it does not fit in cache) when they take at most
+    // 16 MiB; otherwise recompute the chosen candidate's. The result is the same.
+    let n_trials = 2 + (k as f64).ln().floor() as usize;
+    let keep_distances = rows.n_rows() * n_trials * 8 <= 16 << 20;
+    kmeans_plus_plus_impl(rows, k, rng, true, keep_distances)
 }
 
 pub(crate) fn kmeans_plus_plus_impl<T: Float, R: Rng + ?Sized>(
@@ -95,6 +100,7 @@ pub(crate) fn kmeans_plus_plus_impl<T: Float, R: Rng + ?Sized>(
     k: usize,
     rng: &mut R,
     prune: bool,
+    keep_distances: bool,
 ) -> Vec<T> {
     let n = rows.n_rows();
     let d = rows.n_features();
@@ -156,7 +162,7 @@ pub(crate) fn kmeans_plus_plus_impl<T: Float, R: Rng + ?Sized>(
         // Each chunk computes the candidate distances its rows may get nearer by (each row read
         // once for all its candidates) and sums each candidate's gain (how much the potential
         // would drop). A skipped pair would add an exact zero, so skipping changes no bit.
-        let gains_per_chunk: Vec<Vec<f64>> =
+        let per_chunk: Vec<(Vec<f64>, Vec<f64>)> =
             map_ordered((0..n.div_ceil(chunk)).collect(), parallel, |c: usize| {
                 let (lo, hi) = (c * chunk, ((c + 1) * chunk).min(n));
                 let reach: Vec<f64> = (lo..hi).map(reach_of).collect();
@@ -174,10 +180,10 @@ pub(crate) fn kmeans_plus_plus_impl<T: Float, R: Rng + ?Sized>(
                         *g += (closest[i] - dist[(i - lo) * n_trials + t]).max(0.0);
                     }
                 }
-                gain
+                (gain, if keep_distances { dist } else { Vec::new() })
             });
         let mut gains = vec![0.0; n_trials];
-        for g in &gains_per_chunk {
+        for (g, _) in &per_chunk {
             for (a, b) in gains.iter_mut().zip(g) {
                 *a += b;
             }
@@ -188,8 +194,9 @@ pub(crate) fn kmeans_plus_plus_impl<T: Float, R: Rng + ?Sized>(
                 best = t;
             }
         }
-        // The chosen candidate's distances, recomputed for the same pairs (each pair is computed
-        // independently, so these are the same values): cheaper than keeping every candidate's.
+        // The chosen candidate's distances: kept from the sweep above when they fit the budget,
+        // else recomputed for the same pairs (each pair is computed independently, so these are
+        // the same values).
         let chosen = &cand_rows[best * d..(best + 1) * d];
         let tasks: Vec<_> = closest
             .chunks_mut(chunk)
@@ -200,10 +207,18 @@ pub(crate) fn kmeans_plus_plus_impl<T: Float, R: Rng + ?Sized>(
             let lo = c * chunk;
             let hi = lo + closest.len();
             let mut dist = vec![f64::INFINITY; hi - lo];
-            let wanted = |i: usize, _: usize| {
-                !prune || gap[best * n_chosen + nearest[i - lo]] < 2.0 * (closest[i - lo] * inflate).sqrt()
-            };
-            kernels::sq_distances_direct(rows, (lo, hi), chosen, wanted, &mut dist);
+            if keep_distances {
+                let kept = &per_chunk[c].1;
+                for (r, v) in dist.iter_mut().enumerate() {
+                    *v = kept[r * n_trials + best];
+                }
+            } else {
+                let wanted = |i: usize, _: usize| {
+                    !prune
+                        || gap[best * n_chosen + nearest[i - lo]] < 2.0 * (closest[i - lo] * inflate).sqrt()
+                };
+                kernels::sq_distances_direct(rows, (lo, hi), chosen, wanted, &mut dist);
+            }
             for (r, &v) in dist.iter().enumerate() {
                 if v < closest[r] {
                     closest[r] = v;
@@ -236,16 +251,18 @@ mod tests {
     }
 
     #[test]
-    fn pruned_plus_plus_equals_unpruned() {
+    fn pruned_plus_plus_equals_unpruned_with_or_without_kept_distances() {
         for &(n, d, k, seed) in &[(3000, 2, 40, 1), (2000, 8, 25, 2), (500, 30, 60, 3)] {
             let b = crate::datasets::make_blobs::<f32>(n, d, k / 2, 1.0, seed).unwrap();
             let rows = RowMajor::new(&b.data, d).unwrap();
-            let mut r1 = Xoshiro256PlusPlus::seed_from_u64(seed);
-            let mut r2 = Xoshiro256PlusPlus::seed_from_u64(seed);
-            assert_eq!(
-                kmeans_plus_plus_impl(rows, k, &mut r1, true),
-                kmeans_plus_plus_impl(rows, k, &mut r2, false)
-            );
+            let run = |prune, keep| {
+                let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+                kmeans_plus_plus_impl(rows, k, &mut rng, prune, keep)
+            };
+            let reference = run(false, false);
+            assert_eq!(run(true, true), reference);
+            assert_eq!(run(true, false), reference);
+            assert_eq!(run(false, true), reference);
         }
     }
 
