@@ -178,16 +178,18 @@ fn best_two_rw<T: Float, const RW: usize, const H: usize, const FUSED: bool>(
             for m in 0..MC {
                 let h = half_norms[b * MC + m];
                 let j = T::from_f64_((b * MC + m) as f64);
-                for r in 0..RW {
-                    // Plain compares and selects (not `Float::min`, whose NaN handling blocks
-                    // vectorisation; the data is NaN-free). Strict `<` over increasing j keeps
-                    // the lowest index on ties.
-                    let s = h - acc[m][r];
-                    let lt = s < m1[r];
-                    let m2_else = if s < m2[r] { s } else { m2[r] };
-                    m2[r] = if lt { m1[r] } else { m2_else };
-                    i1[r] = if lt { j } else { i1[r] };
-                    m1[r] = if lt { s } else { m1[r] };
+                if core::mem::size_of::<T>() == 8 {
+                    // LLVM's SLP vectoriser scalarises this epilogue over 16 f64 lanes (AVX-512)
+                    // but not over two register halves; for f32 the whole panel vectorises and
+                    // the halves do not. Each lane's result is the same either way.
+                    let (dot_lo, dot_hi) = acc[m].split_at(H);
+                    let (m1_lo, m1_hi) = m1.split_at_mut(H);
+                    let (m2_lo, m2_hi) = m2.split_at_mut(H);
+                    let (i1_lo, i1_hi) = i1.split_at_mut(H);
+                    keep_best_two::<T, H>(dot_lo, h, j, m1_lo, m2_lo, i1_lo);
+                    keep_best_two::<T, H>(dot_hi, h, j, m1_hi, m2_hi, i1_hi);
+                } else {
+                    keep_best_two::<T, RW>(&acc[m], h, j, &mut m1, &mut m2, &mut i1);
                 }
             }
         }
@@ -198,6 +200,27 @@ fn best_two_rw<T: Float, const RW: usize, const H: usize, const FUSED: bool>(
                 second: m2[r],
             };
         }
+    }
+}
+
+/// Folds one centroid's scores `h − dot` (index `j`) into the running best, its index and the
+/// runner-up of `N` lanes (every slice has `N` elements).
+#[inline(always)]
+fn keep_best_two<T: Float, const N: usize>(dot: &[T], h: T, j: T, m1: &mut [T], m2: &mut [T], i1: &mut [T]) {
+    let dot: &[T; N] = dot.try_into().unwrap();
+    let m1: &mut [T; N] = m1.try_into().unwrap();
+    let m2: &mut [T; N] = m2.try_into().unwrap();
+    let i1: &mut [T; N] = i1.try_into().unwrap();
+    for r in 0..N {
+        // Plain compares and selects (not `Float::min`, whose NaN handling blocks
+        // vectorisation; the data is NaN-free). Strict `<` over increasing j keeps the lowest
+        // index on ties.
+        let s = h - dot[r];
+        let lt = s < m1[r];
+        let m2_else = if s < m2[r] { s } else { m2[r] };
+        m2[r] = if lt { m1[r] } else { m2_else };
+        i1[r] = if lt { j } else { i1[r] };
+        m1[r] = if lt { s } else { m1[r] };
     }
 }
 
