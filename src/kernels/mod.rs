@@ -225,6 +225,8 @@ impl<T: Float> Prepared<T> {
 #[derive(Debug)]
 pub(crate) struct Scratch<T> {
     packed: Vec<T>,
+    /// One row panel's centred rows, row-major, before the transposition into `packed`.
+    staging: Vec<T>,
     x_norm_sq: Vec<f64>,
     best: Vec<tile::BestTwo<T>>,
 }
@@ -238,6 +240,7 @@ impl<T: Float> Scratch<T> {
         };
         Scratch {
             packed: vec![T::zero(); TILE_ROWS * prep.n_features],
+            staging: vec![T::zero(); panel_width::<T>(prep.backend) * prep.n_features],
             x_norm_sq: vec![0.0; TILE_ROWS],
             best: vec![zero; TILE_ROWS],
         }
@@ -301,18 +304,94 @@ fn pack_tile_generic<T: Float>(
     prep: &Prepared<T>,
     scratch: &mut Scratch<T>,
 ) -> usize {
+    match panel_width::<T>(prep.backend) {
+        8 => pack_panels::<T, 8>(data, select, start, len, prep, scratch),
+        16 => pack_panels::<T, 16>(data, select, start, len, prep, scratch),
+        32 => pack_panels::<T, 32>(data, select, start, len, prep, scratch),
+        w => unreachable!("panel width {w}"),
+    }
+}
+
+/// From this many features up [`pack_panels`] stages each panel; below, the per-row loops of
+/// the staging pass cost more than the strided stores they avoid (measured at d = 2).
+const STAGED_PACK_MIN_FEATURES: usize = 16;
+
+/// [`pack_tile`] for panels of `RW` rows, in two passes per panel. First each row is centred
+/// into a row-major staging buffer: contiguous reads and writes that vectorise, with the row's
+/// norm (four partial sums, feature `f` into sum `f mod 4`, the last `d mod 4` features into
+/// sum 0). Then the buffer, now in cache, is transposed into the panel one feature line of `RW`
+/// rows at a time. Writing each centred value straight to its panel slot strides `RW` values
+/// apart, one cache line per store, which dominated the assignment step in high dimension.
+#[inline(always)]
+fn pack_panels<T: Float, const RW: usize>(
+    data: &[T],
+    select: Option<&[usize]>,
+    start: usize,
+    len: usize,
+    prep: &Prepared<T>,
+    scratch: &mut Scratch<T>,
+) -> usize {
     let d = prep.n_features;
-    let rw = panel_width::<T>(prep.backend);
-    let n_panels = len.div_ceil(rw);
-    let packed = &mut scratch.packed[..n_panels * rw * d];
+    if d < STAGED_PACK_MIN_FEATURES {
+        return pack_panels_direct::<T, RW>(data, select, start, len, prep, scratch);
+    }
+    let origin = &prep.origin[..d];
+    let n_panels = len.div_ceil(RW);
+    let packed = &mut scratch.packed[..n_panels * RW * d];
+    let staging = &mut scratch.staging[..RW * d];
     for q in 0..n_panels {
-        let panel = &mut packed[q * rw * d..(q + 1) * rw * d];
-        let rows_here = rw.min(len - q * rw);
-        // Row by row: contiguous reads (the rows stream from memory), the centring in a
-        // vectorisable pass, four independent norm accumulators, then strided stores into the
-        // L1-resident panel.
+        let panel = &mut packed[q * RW * d..(q + 1) * RW * d];
+        let rows_here = RW.min(len - q * RW);
         for r in 0..rows_here {
-            let i = start + q * rw + r;
+            let i = start + q * RW + r;
+            let src = select.map_or(i, |s| s[i]);
+            let src = &data[src * d..(src + 1) * d];
+            let dst = &mut staging[r * d..(r + 1) * d];
+            for ((v, &x), &o) in dst.iter_mut().zip(src).zip(origin) {
+                *v = T::from_f64_(x.to_f64_() - o);
+            }
+            let mut norm = [0.0_f64; 4];
+            let mut fours = dst.chunks_exact(4);
+            for v in &mut fours {
+                for l in 0..4 {
+                    norm[l] += v[l].to_f64_() * v[l].to_f64_();
+                }
+            }
+            for v in fours.remainder() {
+                norm[0] += v.to_f64_() * v.to_f64_();
+            }
+            scratch.x_norm_sq[q * RW + r] = (norm[0] + norm[1]) + (norm[2] + norm[3]);
+        }
+        // Padding rows are zero.
+        staging[rows_here * d..].fill(T::zero());
+        for (f, line) in panel.chunks_exact_mut(RW).enumerate() {
+            let line: &mut [T; RW] = line.try_into().unwrap();
+            for r in 0..RW {
+                line[r] = staging[r * d + f];
+            }
+        }
+    }
+    n_panels
+}
+
+/// [`pack_panels`] for few features: each centred value is stored straight into its panel slot.
+#[inline(always)]
+fn pack_panels_direct<T: Float, const RW: usize>(
+    data: &[T],
+    select: Option<&[usize]>,
+    start: usize,
+    len: usize,
+    prep: &Prepared<T>,
+    scratch: &mut Scratch<T>,
+) -> usize {
+    let d = prep.n_features;
+    let n_panels = len.div_ceil(RW);
+    let packed = &mut scratch.packed[..n_panels * RW * d];
+    for q in 0..n_panels {
+        let panel = &mut packed[q * RW * d..(q + 1) * RW * d];
+        let rows_here = RW.min(len - q * RW);
+        for r in 0..rows_here {
+            let i = start + q * RW + r;
             let row = select.map_or(i, |s| s[i]);
             let src = &data[row * d..(row + 1) * d];
             let mut norm = [0.0_f64; 4];
@@ -320,22 +399,22 @@ fn pack_tile_generic<T: Float>(
             while f + 4 <= d {
                 for l in 0..4 {
                     let v = T::from_f64_(src[f + l].to_f64_() - prep.origin[f + l]);
-                    panel[(f + l) * rw + r] = v;
+                    panel[(f + l) * RW + r] = v;
                     norm[l] += v.to_f64_() * v.to_f64_();
                 }
                 f += 4;
             }
             while f < d {
                 let v = T::from_f64_(src[f].to_f64_() - prep.origin[f]);
-                panel[f * rw + r] = v;
+                panel[f * RW + r] = v;
                 norm[0] += v.to_f64_() * v.to_f64_();
                 f += 1;
             }
-            scratch.x_norm_sq[q * rw + r] = (norm[0] + norm[1]) + (norm[2] + norm[3]);
+            scratch.x_norm_sq[q * RW + r] = (norm[0] + norm[1]) + (norm[2] + norm[3]);
         }
-        for r in rows_here..rw {
+        for r in rows_here..RW {
             for f in 0..d {
-                panel[f * rw + r] = T::zero();
+                panel[f * RW + r] = T::zero();
             }
         }
     }
