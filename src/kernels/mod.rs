@@ -228,21 +228,23 @@ pub(crate) struct Scratch<T> {
     /// One row panel's centred rows, row-major, before the transposition into `packed`.
     staging: Vec<T>,
     x_norm_sq: Vec<f64>,
-    best: Vec<tile::BestTwo<T>>,
+    best: tile::BestTwo<T>,
+    /// Per row of the tile: whether the tiled scores proved its label.
+    certified: Vec<bool>,
 }
 
 impl<T: Float> Scratch<T> {
     pub(crate) fn new(prep: &Prepared<T>) -> Self {
-        let zero = tile::BestTwo {
-            best: T::zero(),
-            index: T::zero(),
-            second: T::zero(),
-        };
         Scratch {
             packed: vec![T::zero(); TILE_ROWS * prep.n_features],
             staging: vec![T::zero(); panel_width::<T>(prep.backend) * prep.n_features],
             x_norm_sq: vec![0.0; TILE_ROWS],
-            best: vec![zero; TILE_ROWS],
+            best: tile::BestTwo {
+                best: vec![T::zero(); TILE_ROWS],
+                index: vec![T::zero(); TILE_ROWS],
+                second: vec![T::zero(); TILE_ROWS],
+            },
+            certified: vec![false; TILE_ROWS],
         }
     }
 }
@@ -467,31 +469,49 @@ pub(crate) fn assign<T: Float>(
             &prep.half_norms,
             &mut scratch.best,
         );
+        let tile_labels = &mut labels[start..start + len];
+        let tile_upper = &mut upper_sq[start..start + len];
+        let certified = &mut scratch.certified[..len];
+        let (best, index, second) = (
+            &scratch.best.best[..len],
+            &scratch.best.index[..len],
+            &scratch.best.second[..len],
+        );
+        let x_norm_sq = &scratch.x_norm_sq[..len];
+        // First the bounds and the certificate of every row of the tile, in one branch-free pass.
         for r in 0..len {
-            let tile::BestTwo { best, index, second } = scratch.best[r];
-            let (sb, ss) = (best.to_f64_(), second.to_f64_());
-            let mut b = index.to_f64_() as usize;
-            let xn2 = scratch.x_norm_sq[r];
-            let err = prep.score_error_bound(xn2.sqrt());
+            let (sb, ss) = (best[r].to_f64_(), second[r].to_f64_());
+            let err = prep.score_error_bound(x_norm_sq[r].sqrt());
+            certified[r] = prep.scores_trusted & (ss - sb > 2.0 * err);
+            tile_labels[r] = index[r].to_f64_() as usize;
+            tile_upper[r] = (x_norm_sq[r] + 2.0 * (sb + err)).max(0.0);
+        }
+        if let Some(second_lower) = second_lower_sq.as_deref_mut() {
+            let second_lower = &mut second_lower[start..start + len];
+            for r in 0..len {
+                let (sb, ss) = (best[r].to_f64_(), second[r].to_f64_());
+                let err = prep.score_error_bound(x_norm_sq[r].sqrt());
+                // Without a certificate the runner-up may score as low as the tile's best.
+                let lower_score = if certified[r] { ss } else { sb };
+                second_lower[r] = (x_norm_sq[r] + 2.0 * (lower_score - err)).max(0.0);
+            }
+        }
+        let row_of = |r: usize| {
             let i = start + r;
             let src = select.map_or(i, |s| s[i]);
-            let row = &data[src * d..(src + 1) * d];
-            let mut upper = (xn2 + 2.0 * (sb + err)).max(0.0);
-            let certified = prep.scores_trusted && ss - sb > 2.0 * err;
-            if !certified {
+            &data[src * d..(src + 1) * d]
+        };
+        for r in 0..len {
+            if !certified[r] {
                 // Another centroid may truly be as near: decide by direct f64 distances.
-                (b, upper) = recheck(prep, row);
+                (tile_labels[r], tile_upper[r]) = recheck(prep, row_of(r));
             }
-            labels[i] = b;
-            upper_sq[i] = upper;
-            if let Some(second) = second_lower_sq.as_deref_mut() {
-                // Without a certificate the runner-up may score as low as the tile's best.
-                let lower_score = if certified { ss } else { sb };
-                second[i] = (xn2 + 2.0 * (lower_score - err)).max(0.0);
-            }
-            if let Some((sums, counts)) = sums.as_mut() {
+        }
+        if let Some((sums, counts)) = sums.as_mut() {
+            for r in 0..len {
+                let b = tile_labels[r];
                 counts[b] += 1;
-                for (acc, &v) in sums[b * d..(b + 1) * d].iter_mut().zip(row) {
+                for (acc, &v) in sums[b * d..(b + 1) * d].iter_mut().zip(row_of(r)) {
                     *acc += v.to_f64_();
                 }
             }

@@ -19,18 +19,19 @@
 use super::{Backend, MC, panel_width};
 use crate::Float;
 
-/// The per-row result of the fused epilogue: best score, its centroid index (as `T`, exact
-/// below 2²⁴), and the second-best score.
-#[derive(Debug, Clone, Copy)]
+/// The per-row results of the fused epilogue, one array per field (so the certification pass
+/// over a tile reads them as vectors): best score, its centroid index (as `T`, exact below
+/// 2²⁴), and the second-best score.
+#[derive(Debug, Clone)]
 pub(super) struct BestTwo<T> {
-    pub best: T,
-    pub index: T,
-    pub second: T,
+    pub best: Vec<T>,
+    pub index: Vec<T>,
+    pub second: Vec<T>,
 }
 
 /// Nearest and second-nearest score of every row of `panels` row panels (`[q][f][RW]`) against
 /// all centroid blocks (`[b][f][MC]`, half norms per centroid, padding +∞).
-/// `out[q * RW + r]` receives row `r` of panel `q`.
+/// Row `r` of panel `q` goes to position `q * RW + r` of each array of `out`.
 #[inline]
 pub(super) fn best_two<T: Float>(
     backend: Backend,
@@ -39,7 +40,7 @@ pub(super) fn best_two<T: Float>(
     d: usize,
     blocks: &[T],
     half_norms: &[T],
-    out: &mut [BestTwo<T>],
+    out: &mut BestTwo<T>,
 ) {
     match backend {
         Backend::Scalar => best_two_generic::<T, false>(rows, n_panels, d, blocks, half_norms, out),
@@ -61,7 +62,7 @@ fn best_two_avx2_fma<T: Float>(
     d: usize,
     blocks: &[T],
     half_norms: &[T],
-    out: &mut [BestTwo<T>],
+    out: &mut BestTwo<T>,
 ) {
     best_two_generic::<T, true>(rows, n_panels, d, blocks, half_norms, out);
 }
@@ -74,7 +75,7 @@ fn best_two_avx512<T: Float>(
     d: usize,
     blocks: &[T],
     half_norms: &[T],
-    out: &mut [BestTwo<T>],
+    out: &mut BestTwo<T>,
 ) {
     // Two 512-bit registers of rows per panel.
     if core::mem::size_of::<T>() == 4 {
@@ -91,7 +92,7 @@ fn best_two_generic<T: Float, const FUSED: bool>(
     d: usize,
     blocks: &[T],
     half_norms: &[T],
-    out: &mut [BestTwo<T>],
+    out: &mut BestTwo<T>,
 ) {
     // Two 256-bit registers of rows per panel; monomorphise on the width.
     if panel_width::<T>(Backend::Scalar) == 16 {
@@ -165,7 +166,7 @@ fn best_two_rw<T: Float, const RW: usize, const H: usize, const FUSED: bool>(
     d: usize,
     blocks: &[T],
     half_norms: &[T],
-    out: &mut [BestTwo<T>],
+    out: &mut BestTwo<T>,
 ) {
     let n_blocks = half_norms.len() / MC;
     for q in 0..n_panels {
@@ -193,13 +194,9 @@ fn best_two_rw<T: Float, const RW: usize, const H: usize, const FUSED: bool>(
                 }
             }
         }
-        for r in 0..RW {
-            out[q * RW + r] = BestTwo {
-                best: m1[r],
-                index: i1[r],
-                second: m2[r],
-            };
-        }
+        out.best[q * RW..(q + 1) * RW].copy_from_slice(&m1);
+        out.index[q * RW..(q + 1) * RW].copy_from_slice(&i1);
+        out.second[q * RW..(q + 1) * RW].copy_from_slice(&m2);
     }
 }
 
