@@ -319,10 +319,10 @@ fn pack_tile_generic<T: Float>(
 const STAGED_PACK_MIN_FEATURES: usize = 16;
 
 /// [`pack_tile`] for panels of `RW` rows, in two passes per panel. First each row is centred
-/// into a row-major staging buffer: contiguous reads and writes that vectorise, with the row's
-/// norm (four partial sums, feature `f` into sum `f mod 4`, the last `d mod 4` features into
-/// sum 0). Then the buffer, now in cache, is transposed into the panel one feature line of `RW`
-/// rows at a time. Writing each centred value straight to its panel slot strides `RW` values
+/// into a row-major staging buffer: contiguous reads and writes that vectorise. Then the
+/// buffer, now in cache, is transposed into the panel one feature line of `RW` rows at a time,
+/// and each row's norm is accumulated from the lines (four partial sums, feature `f` into sum
+/// `f mod 4`, the last `d mod 4` features into sum 0, as in [`pack_panels_direct`]). Writing each centred value straight to its panel slot strides `RW` values
 /// apart, one cache line per store, which dominated the assignment step in high dimension.
 #[inline(always)]
 fn pack_panels<T: Float, const RW: usize>(
@@ -352,25 +352,26 @@ fn pack_panels<T: Float, const RW: usize>(
             for ((v, &x), &o) in dst.iter_mut().zip(src).zip(origin) {
                 *v = T::from_f64_(x.to_f64_() - o);
             }
-            let mut norm = [0.0_f64; 4];
-            let mut fours = dst.chunks_exact(4);
-            for v in &mut fours {
-                for l in 0..4 {
-                    norm[l] += v[l].to_f64_() * v[l].to_f64_();
-                }
-            }
-            for v in fours.remainder() {
-                norm[0] += v.to_f64_() * v.to_f64_();
-            }
-            scratch.x_norm_sq[q * RW + r] = (norm[0] + norm[1]) + (norm[2] + norm[3]);
         }
         // Padding rows are zero.
         staging[rows_here * d..].fill(T::zero());
+        // Each row's norm as four partial sums, accumulated across the panel's rows at once
+        // (vertical adds over a feature line, in the same order per row as a row-wise loop).
+        let mut norm = [[0.0_f64; RW]; 4];
+        let whole_fours = d - d % 4;
         for (f, line) in panel.chunks_exact_mut(RW).enumerate() {
             let line: &mut [T; RW] = line.try_into().unwrap();
             for r in 0..RW {
                 line[r] = staging[r * d + f];
             }
+            let partial = &mut norm[if f < whole_fours { f % 4 } else { 0 }];
+            for r in 0..RW {
+                let v = line[r].to_f64_();
+                partial[r] += v * v;
+            }
+        }
+        for r in 0..rows_here {
+            scratch.x_norm_sq[q * RW + r] = (norm[0][r] + norm[1][r]) + (norm[2][r] + norm[3][r]);
         }
     }
     n_panels
