@@ -447,6 +447,56 @@ pub(crate) fn assign<T: Float>(
     prep: &Prepared<T>,
     scratch: &mut Scratch<T>,
     out: AssignOut<'_>,
+    sums: Option<(&mut [f64], &mut [usize])>,
+) {
+    match prep.backend {
+        Backend::Scalar => assign_generic(rows, select, prep, scratch, out, sums),
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: `Backend::Avx2Fma` exists only when the CPU has AVX2 and FMA; `Avx512` only
+        // when it also has AVX-512F.
+        Backend::Avx2Fma => unsafe { assign_avx2_fma(rows, select, prep, scratch, out, sums) },
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: as above.
+        Backend::Avx512 => unsafe { assign_avx512(rows, select, prep, scratch, out, sums) },
+    }
+}
+
+/// [`assign`] compiled for AVX2 and FMA, so that its per-tile loops (certification, sums)
+/// vectorise for the backend too.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn assign_avx2_fma<T: Float>(
+    rows: RowMajor<'_, T>,
+    select: Option<&[usize]>,
+    prep: &Prepared<T>,
+    scratch: &mut Scratch<T>,
+    out: AssignOut<'_>,
+    sums: Option<(&mut [f64], &mut [usize])>,
+) {
+    assign_generic(rows, select, prep, scratch, out, sums);
+}
+
+/// [`assign`] compiled for AVX-512F.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx2,fma")]
+fn assign_avx512<T: Float>(
+    rows: RowMajor<'_, T>,
+    select: Option<&[usize]>,
+    prep: &Prepared<T>,
+    scratch: &mut Scratch<T>,
+    out: AssignOut<'_>,
+    sums: Option<(&mut [f64], &mut [usize])>,
+) {
+    assign_generic(rows, select, prep, scratch, out, sums);
+}
+
+#[inline(always)]
+fn assign_generic<T: Float>(
+    rows: RowMajor<'_, T>,
+    select: Option<&[usize]>,
+    prep: &Prepared<T>,
+    scratch: &mut Scratch<T>,
+    out: AssignOut<'_>,
     mut sums: Option<(&mut [f64], &mut [usize])>,
 ) {
     let AssignOut {
