@@ -105,7 +105,8 @@ impl HamerlyBounds {
             let part = rows.slice_rows(c * chunk, (c + 1) * chunk);
             // Both tests select rows by branch-free compaction (write the index, advance by the
             // test's outcome): whether a row is skipped is close to random on overlapping
-            // clusters, and mispredicted branches dominated this loop.
+            // clusters, and mispredicted branches dominated this loop. (`>=` is the exact negation
+            // of the skip test `<`: bounds are never NaN, at most +∞ when k = 1.)
             let mut todo: Vec<usize> = vec![0; part.n_rows()];
             let mut doubtful = 0;
             for i in 0..part.n_rows() {
@@ -114,7 +115,7 @@ impl HamerlyBounds {
                 lower[i] = (lower[i] - if a == max1_at { max2 } else { max1 }).max(0.0);
                 let bound = half_gap[a].max(lower[i]);
                 todo[doubtful] = i;
-                doubtful += usize::from(!(upper[i] * (1.0 + SLACK) < bound));
+                doubtful += usize::from(upper[i] * (1.0 + SLACK) >= bound);
             }
             // Tighten u(i) to the exact distance and test again.
             let mut still_doubtful = 0;
@@ -124,7 +125,7 @@ impl HamerlyBounds {
                 let bound = half_gap[a].max(lower[i]);
                 upper[i] = sq_dist_f64(part.row(i), &centroids[a * d..(a + 1) * d]).sqrt() * (1.0 + SLACK);
                 todo[still_doubtful] = i;
-                still_doubtful += usize::from(!(upper[i] * (1.0 + SLACK) < bound));
+                still_doubtful += usize::from(upper[i] * (1.0 + SLACK) >= bound);
             }
             todo.truncate(still_doubtful);
             if todo.is_empty() {
