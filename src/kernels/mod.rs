@@ -322,8 +322,9 @@ const STAGED_PACK_MIN_FEATURES: usize = 16;
 /// into a row-major staging buffer: contiguous reads and writes that vectorise. Then the
 /// buffer, now in cache, is transposed into the panel one feature line of `RW` rows at a time,
 /// and each row's norm is accumulated from the lines (four partial sums, feature `f` into sum
-/// `f mod 4`, the last `d mod 4` features into sum 0, as in [`pack_panels_direct`]). Writing each centred value straight to its panel slot strides `RW` values
-/// apart, one cache line per store, which dominated the assignment step in high dimension.
+/// `f mod 4`, the last `d mod 4` features into sum 0, as in [`pack_panels_direct`]). Writing
+/// each centred value straight to its panel slot strides `RW` values apart, one cache line per
+/// store, which dominated the assignment step in high dimension.
 #[inline(always)]
 fn pack_panels<T: Float, const RW: usize>(
     data: &[T],
