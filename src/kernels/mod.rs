@@ -229,21 +229,26 @@ impl<T: Float> Prepared<T> {
 #[derive(Debug)]
 pub(crate) struct Scratch<T> {
     packed: Vec<T>,
+    /// One row panel's centred rows, row-major, before the transposition into `packed`.
+    staging: Vec<T>,
     x_norm_sq: Vec<f64>,
-    best: Vec<tile::BestTwo<T>>,
+    best: tile::BestTwoColumns<T>,
+    /// Per row of the tile: whether the tiled scores proved its label.
+    certified: Vec<bool>,
 }
 
 impl<T: Float> Scratch<T> {
     pub(crate) fn new(prep: &Prepared<T>) -> Self {
-        let zero = tile::BestTwo {
-            best: T::zero(),
-            index: T::zero(),
-            second: T::zero(),
-        };
         Scratch {
             packed: vec![T::zero(); TILE_ROWS * prep.n_features],
+            staging: vec![T::zero(); panel_width::<T>(prep.backend) * prep.n_features],
             x_norm_sq: vec![0.0; TILE_ROWS],
-            best: vec![zero; TILE_ROWS],
+            best: tile::BestTwoColumns {
+                best: vec![T::zero(); TILE_ROWS],
+                index: vec![T::zero(); TILE_ROWS],
+                second: vec![T::zero(); TILE_ROWS],
+            },
+            certified: vec![false; TILE_ROWS],
         }
     }
 }
@@ -305,18 +310,96 @@ fn pack_tile_generic<T: Float>(
     prep: &Prepared<T>,
     scratch: &mut Scratch<T>,
 ) -> usize {
+    match panel_width::<T>(prep.backend) {
+        8 => pack_panels::<T, 8>(data, select, start, len, prep, scratch),
+        16 => pack_panels::<T, 16>(data, select, start, len, prep, scratch),
+        32 => pack_panels::<T, 32>(data, select, start, len, prep, scratch),
+        w => unreachable!("panel width {w}"),
+    }
+}
+
+/// From this many features up [`pack_panels`] stages each panel; below, the per-row loops of
+/// the staging pass cost more than the strided stores they avoid (measured at d = 2).
+const STAGED_PACK_MIN_FEATURES: usize = 16;
+
+/// [`pack_tile`] for panels of `RW` rows, in two passes per panel. First each row is centred
+/// into a row-major staging buffer: contiguous reads and writes that vectorise. Then the
+/// buffer, now in cache, is transposed into the panel one feature line of `RW` rows at a time,
+/// and each row's norm is accumulated from the lines (four partial sums, feature `f` into sum
+/// `f mod 4`, the last `d mod 4` features into sum 0, as in [`pack_panels_direct`]). Writing
+/// each centred value straight to its panel slot strides `RW` values apart, one cache line per
+/// store, which dominated the assignment step in high dimension.
+#[inline(always)]
+fn pack_panels<T: Float, const RW: usize>(
+    data: &[T],
+    select: Option<&[usize]>,
+    start: usize,
+    len: usize,
+    prep: &Prepared<T>,
+    scratch: &mut Scratch<T>,
+) -> usize {
     let d = prep.n_features;
-    let rw = panel_width::<T>(prep.backend);
-    let n_panels = len.div_ceil(rw);
-    let packed = &mut scratch.packed[..n_panels * rw * d];
+    if d < STAGED_PACK_MIN_FEATURES {
+        return pack_panels_direct::<T, RW>(data, select, start, len, prep, scratch);
+    }
+    let origin = &prep.origin[..d];
+    let n_panels = len.div_ceil(RW);
+    let packed = &mut scratch.packed[..n_panels * RW * d];
+    let staging = &mut scratch.staging[..RW * d];
     for q in 0..n_panels {
-        let panel = &mut packed[q * rw * d..(q + 1) * rw * d];
-        let rows_here = rw.min(len - q * rw);
-        // Row by row: contiguous reads (the rows stream from memory), the centring in a
-        // vectorisable pass, four independent norm accumulators, then strided stores into the
-        // L1-resident panel.
+        let panel = &mut packed[q * RW * d..(q + 1) * RW * d];
+        let rows_here = RW.min(len - q * RW);
         for r in 0..rows_here {
-            let i = start + q * rw + r;
+            let i = start + q * RW + r;
+            let src = select.map_or(i, |s| s[i]);
+            let src = &data[src * d..(src + 1) * d];
+            let dst = &mut staging[r * d..(r + 1) * d];
+            for ((v, &x), &o) in dst.iter_mut().zip(src).zip(origin) {
+                *v = T::from_f64_(x.to_f64_() - o);
+            }
+        }
+        // Padding rows are zero.
+        staging[rows_here * d..].fill(T::zero());
+        // Each row's norm as four partial sums, accumulated across the panel's rows at once
+        // (vertical adds over a feature line, in the same order per row as a row-wise loop).
+        let mut norm = [[0.0_f64; RW]; 4];
+        let whole_fours = d - d % 4;
+        for (f, line) in panel.chunks_exact_mut(RW).enumerate() {
+            let line: &mut [T; RW] = line.try_into().unwrap();
+            for r in 0..RW {
+                line[r] = staging[r * d + f];
+            }
+            let partial = &mut norm[if f < whole_fours { f % 4 } else { 0 }];
+            for r in 0..RW {
+                let v = line[r].to_f64_();
+                partial[r] += v * v;
+            }
+        }
+        for r in 0..rows_here {
+            scratch.x_norm_sq[q * RW + r] = (norm[0][r] + norm[1][r]) + (norm[2][r] + norm[3][r]);
+        }
+    }
+    n_panels
+}
+
+/// [`pack_panels`] for few features: each centred value is stored straight into its panel slot.
+#[inline(always)]
+fn pack_panels_direct<T: Float, const RW: usize>(
+    data: &[T],
+    select: Option<&[usize]>,
+    start: usize,
+    len: usize,
+    prep: &Prepared<T>,
+    scratch: &mut Scratch<T>,
+) -> usize {
+    let d = prep.n_features;
+    let n_panels = len.div_ceil(RW);
+    let packed = &mut scratch.packed[..n_panels * RW * d];
+    for q in 0..n_panels {
+        let panel = &mut packed[q * RW * d..(q + 1) * RW * d];
+        let rows_here = RW.min(len - q * RW);
+        for r in 0..rows_here {
+            let i = start + q * RW + r;
             let row = select.map_or(i, |s| s[i]);
             let src = &data[row * d..(row + 1) * d];
             let mut norm = [0.0_f64; 4];
@@ -324,22 +407,22 @@ fn pack_tile_generic<T: Float>(
             while f + 4 <= d {
                 for l in 0..4 {
                     let v = T::from_f64_(src[f + l].to_f64_() - prep.origin[f + l]);
-                    panel[(f + l) * rw + r] = v;
+                    panel[(f + l) * RW + r] = v;
                     norm[l] += v.to_f64_() * v.to_f64_();
                 }
                 f += 4;
             }
             while f < d {
                 let v = T::from_f64_(src[f].to_f64_() - prep.origin[f]);
-                panel[f * rw + r] = v;
+                panel[f * RW + r] = v;
                 norm[0] += v.to_f64_() * v.to_f64_();
                 f += 1;
             }
-            scratch.x_norm_sq[q * rw + r] = (norm[0] + norm[1]) + (norm[2] + norm[3]);
+            scratch.x_norm_sq[q * RW + r] = (norm[0] + norm[1]) + (norm[2] + norm[3]);
         }
-        for r in rows_here..rw {
+        for r in rows_here..RW {
             for f in 0..d {
-                panel[f * rw + r] = T::zero();
+                panel[f * RW + r] = T::zero();
             }
         }
     }
@@ -369,6 +452,56 @@ pub(crate) fn assign<T: Float>(
     prep: &Prepared<T>,
     scratch: &mut Scratch<T>,
     out: AssignOut<'_>,
+    sums: Option<(&mut ClusterSums, &SumFrame)>,
+) {
+    match prep.backend {
+        Backend::Scalar => assign_generic(rows, select, prep, scratch, out, sums),
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: `Backend::Avx2Fma` exists only when the CPU has AVX2 and FMA; `Avx512` only
+        // when it also has AVX-512F.
+        Backend::Avx2Fma => unsafe { assign_avx2_fma(rows, select, prep, scratch, out, sums) },
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: as above.
+        Backend::Avx512 => unsafe { assign_avx512(rows, select, prep, scratch, out, sums) },
+    }
+}
+
+/// [`assign`] compiled for AVX2 and FMA, so that its per-tile loops (certification, sums)
+/// vectorise for the backend too.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn assign_avx2_fma<T: Float>(
+    rows: RowMajor<'_, T>,
+    select: Option<&[usize]>,
+    prep: &Prepared<T>,
+    scratch: &mut Scratch<T>,
+    out: AssignOut<'_>,
+    sums: Option<(&mut ClusterSums, &SumFrame)>,
+) {
+    assign_generic(rows, select, prep, scratch, out, sums);
+}
+
+/// [`assign`] compiled for AVX-512F.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx2,fma")]
+fn assign_avx512<T: Float>(
+    rows: RowMajor<'_, T>,
+    select: Option<&[usize]>,
+    prep: &Prepared<T>,
+    scratch: &mut Scratch<T>,
+    out: AssignOut<'_>,
+    sums: Option<(&mut ClusterSums, &SumFrame)>,
+) {
+    assign_generic(rows, select, prep, scratch, out, sums);
+}
+
+#[inline(always)]
+fn assign_generic<T: Float>(
+    rows: RowMajor<'_, T>,
+    select: Option<&[usize]>,
+    prep: &Prepared<T>,
+    scratch: &mut Scratch<T>,
+    out: AssignOut<'_>,
     mut sums: Option<(&mut ClusterSums, &SumFrame)>,
 ) {
     let AssignOut {
@@ -392,30 +525,47 @@ pub(crate) fn assign<T: Float>(
             &prep.half_norms,
             &mut scratch.best,
         );
+        let tile_labels = &mut labels[start..start + len];
+        let tile_upper = &mut upper_sq[start..start + len];
+        let certified = &mut scratch.certified[..len];
+        let (best, index, second) = (
+            &scratch.best.best[..len],
+            &scratch.best.index[..len],
+            &scratch.best.second[..len],
+        );
+        let x_norm_sq = &scratch.x_norm_sq[..len];
+        // First the bounds and the certificate of every row of the tile, in one branch-free pass.
         for r in 0..len {
-            let tile::BestTwo { best, index, second } = scratch.best[r];
-            let (sb, ss) = (best.to_f64_(), second.to_f64_());
-            let mut b = index.to_f64_() as usize;
-            let xn2 = scratch.x_norm_sq[r];
-            let err = prep.score_error_bound(xn2.sqrt());
+            let (sb, ss) = (best[r].to_f64_(), second[r].to_f64_());
+            let err = prep.score_error_bound(x_norm_sq[r].sqrt());
+            certified[r] = prep.scores_trusted & (ss - sb > 2.0 * err);
+            tile_labels[r] = index[r].to_f64_() as usize;
+            tile_upper[r] = (x_norm_sq[r] + 2.0 * (sb + err)).max(0.0);
+        }
+        if let Some(second_lower) = second_lower_sq.as_deref_mut() {
+            let second_lower = &mut second_lower[start..start + len];
+            for r in 0..len {
+                let (sb, ss) = (best[r].to_f64_(), second[r].to_f64_());
+                let err = prep.score_error_bound(x_norm_sq[r].sqrt());
+                // Without a certificate the runner-up may score as low as the tile's best.
+                let lower_score = if certified[r] { ss } else { sb };
+                second_lower[r] = (x_norm_sq[r] + 2.0 * (lower_score - err)).max(0.0);
+            }
+        }
+        let row_of = |r: usize| {
             let i = start + r;
             let src = select.map_or(i, |s| s[i]);
-            let row = &data[src * d..(src + 1) * d];
-            let mut upper = (xn2 + 2.0 * (sb + err)).max(0.0);
-            let certified = prep.scores_trusted && ss - sb > 2.0 * err;
-            if !certified {
+            &data[src * d..(src + 1) * d]
+        };
+        for r in 0..len {
+            if !certified[r] {
                 // Another centroid may truly be as near: decide by direct f64 distances.
-                (b, upper) = recheck(prep, row);
+                (tile_labels[r], tile_upper[r]) = recheck(prep, row_of(r));
             }
-            labels[i] = b;
-            upper_sq[i] = upper;
-            if let Some(second) = second_lower_sq.as_deref_mut() {
-                // Without a certificate the runner-up may score as low as the tile's best.
-                let lower_score = if certified { ss } else { sb };
-                second[i] = (xn2 + 2.0 * (lower_score - err)).max(0.0);
-            }
-            if let Some((acc, frame)) = sums.as_mut() {
-                frame.add_row(acc, b, row);
+        }
+        if let Some((acc, frame)) = sums.as_mut() {
+            for r in 0..len {
+                frame.add_row(acc, tile_labels[r], row_of(r));
             }
         }
         start += len;

@@ -28,9 +28,18 @@ pub(super) struct BestTwo<T> {
     pub second: T,
 }
 
+/// [`BestTwo`] for a whole tile, one array per field (so the certification pass over a tile
+/// reads them as vectors).
+#[derive(Debug, Clone)]
+pub(super) struct BestTwoColumns<T> {
+    pub best: Vec<T>,
+    pub index: Vec<T>,
+    pub second: Vec<T>,
+}
+
 /// Nearest and second-nearest score of every row of `panels` row panels (`[q][f][RW]`) against
 /// all centroid blocks (`[b][f][MC]`, half norms per centroid, padding +∞).
-/// `out[q * RW + r]` receives row `r` of panel `q`.
+/// Row `r` of panel `q` goes to position `q * RW + r` of each array of `out`.
 #[inline]
 pub(super) fn best_two<T: Float>(
     backend: Backend,
@@ -39,7 +48,7 @@ pub(super) fn best_two<T: Float>(
     d: usize,
     blocks: &[T],
     half_norms: &[T],
-    out: &mut [BestTwo<T>],
+    out: &mut BestTwoColumns<T>,
 ) {
     match backend {
         Backend::Scalar => best_two_generic::<T, false>(rows, n_panels, d, blocks, half_norms, out),
@@ -61,7 +70,7 @@ fn best_two_avx2_fma<T: Float>(
     d: usize,
     blocks: &[T],
     half_norms: &[T],
-    out: &mut [BestTwo<T>],
+    out: &mut BestTwoColumns<T>,
 ) {
     best_two_generic::<T, true>(rows, n_panels, d, blocks, half_norms, out);
 }
@@ -74,7 +83,7 @@ fn best_two_avx512<T: Float>(
     d: usize,
     blocks: &[T],
     half_norms: &[T],
-    out: &mut [BestTwo<T>],
+    out: &mut BestTwoColumns<T>,
 ) {
     // Two 512-bit registers of rows per panel.
     if core::mem::size_of::<T>() == 4 {
@@ -91,7 +100,7 @@ fn best_two_generic<T: Float, const FUSED: bool>(
     d: usize,
     blocks: &[T],
     half_norms: &[T],
-    out: &mut [BestTwo<T>],
+    out: &mut BestTwoColumns<T>,
 ) {
     // Two 256-bit registers of rows per panel; monomorphise on the width.
     if panel_width::<T>(Backend::Scalar) == 16 {
@@ -165,7 +174,7 @@ fn best_two_rw<T: Float, const RW: usize, const H: usize, const FUSED: bool>(
     d: usize,
     blocks: &[T],
     half_norms: &[T],
-    out: &mut [BestTwo<T>],
+    out: &mut BestTwoColumns<T>,
 ) {
     let n_blocks = half_norms.len() / MC;
     for q in 0..n_panels {
@@ -178,26 +187,45 @@ fn best_two_rw<T: Float, const RW: usize, const H: usize, const FUSED: bool>(
             for m in 0..MC {
                 let h = half_norms[b * MC + m];
                 let j = T::from_f64_((b * MC + m) as f64);
-                for r in 0..RW {
-                    // Plain compares and selects (not `Float::min`, whose NaN handling blocks
-                    // vectorisation; the data is NaN-free). Strict `<` over increasing j keeps
-                    // the lowest index on ties.
-                    let s = h - acc[m][r];
-                    let lt = s < m1[r];
-                    let m2_else = if s < m2[r] { s } else { m2[r] };
-                    m2[r] = if lt { m1[r] } else { m2_else };
-                    i1[r] = if lt { j } else { i1[r] };
-                    m1[r] = if lt { s } else { m1[r] };
+                if core::mem::size_of::<T>() == 8 {
+                    // LLVM's SLP vectoriser scalarises this epilogue over 16 f64 lanes (AVX-512)
+                    // but not over two register halves; for f32 the whole panel vectorises and
+                    // the halves do not. Each lane's result is the same either way.
+                    let (dot_lo, dot_hi) = acc[m].split_at(H);
+                    let (m1_lo, m1_hi) = m1.split_at_mut(H);
+                    let (m2_lo, m2_hi) = m2.split_at_mut(H);
+                    let (i1_lo, i1_hi) = i1.split_at_mut(H);
+                    keep_best_two::<T, H>(dot_lo, h, j, m1_lo, m2_lo, i1_lo);
+                    keep_best_two::<T, H>(dot_hi, h, j, m1_hi, m2_hi, i1_hi);
+                } else {
+                    keep_best_two::<T, RW>(&acc[m], h, j, &mut m1, &mut m2, &mut i1);
                 }
             }
         }
-        for r in 0..RW {
-            out[q * RW + r] = BestTwo {
-                best: m1[r],
-                index: i1[r],
-                second: m2[r],
-            };
-        }
+        out.best[q * RW..(q + 1) * RW].copy_from_slice(&m1);
+        out.index[q * RW..(q + 1) * RW].copy_from_slice(&i1);
+        out.second[q * RW..(q + 1) * RW].copy_from_slice(&m2);
+    }
+}
+
+/// Folds one centroid's scores `h − dot` (index `j`) into the running best, its index and the
+/// runner-up of `N` lanes (every slice has `N` elements).
+#[inline(always)]
+fn keep_best_two<T: Float, const N: usize>(dot: &[T], h: T, j: T, m1: &mut [T], m2: &mut [T], i1: &mut [T]) {
+    let dot: &[T; N] = dot.try_into().unwrap();
+    let m1: &mut [T; N] = m1.try_into().unwrap();
+    let m2: &mut [T; N] = m2.try_into().unwrap();
+    let i1: &mut [T; N] = i1.try_into().unwrap();
+    for r in 0..N {
+        // Plain compares and selects (not `Float::min`, whose NaN handling blocks
+        // vectorisation; the data is NaN-free). Strict `<` over increasing j keeps the lowest
+        // index on ties.
+        let s = h - dot[r];
+        let lt = s < m1[r];
+        let m2_else = if s < m2[r] { s } else { m2[r] };
+        m2[r] = if lt { m1[r] } else { m2_else };
+        i1[r] = if lt { j } else { i1[r] };
+        m1[r] = if lt { s } else { m1[r] };
     }
 }
 
