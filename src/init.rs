@@ -88,10 +88,12 @@ pub(crate) fn kmeans_plus_plus<T: Float, R: Rng + ?Sized>(
     rng: &mut R,
 ) -> Vec<T> {
     // Keep every candidate's distances between the two sweeps of a step (saving a second read
-    // of the data, which dominates when it does not fit in cache) when they take at most
-    // 16 MiB; otherwise recompute the chosen candidate's. The result is the same.
+    // of the data, which dominates when it does not fit in cache) when they take at most a
+    // quarter of the input's size (or 16 MiB); otherwise recompute the chosen candidate's. The
+    // result is the same.
     let n_trials = 2 + (k as f64).ln().floor() as usize;
-    let keep_distances = rows.n_rows() * n_trials * 8 <= 16 << 20;
+    let input_bytes = rows.as_slice().len() * core::mem::size_of::<T>();
+    let keep_distances = rows.n_rows() * n_trials * 8 <= (16 << 20).max(input_bytes / 4);
     kmeans_plus_plus_impl(rows, k, rng, true, keep_distances)
 }
 
