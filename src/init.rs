@@ -92,7 +92,7 @@ pub(crate) fn kmeans_plus_plus<T: Float, R: Rng + ?Sized>(
     // quarter of the input's size (or 16 MiB); otherwise recompute the chosen candidate's. The
     // result is the same.
     let n_trials = 2 + (k as f64).ln().floor() as usize;
-    let input_bytes = rows.as_slice().len() * core::mem::size_of::<T>();
+    let input_bytes = core::mem::size_of_val(rows.as_slice());
     let keep_distances = rows.n_rows() * n_trials * 8 <= (16 << 20).max(input_bytes / 4);
     kmeans_plus_plus_impl(rows, k, rng, true, keep_distances)
 }
