@@ -60,7 +60,7 @@ fn check<T: Real>(config: impl FnOnce(&[T]) -> KMeans<T>) {
     assert!(again == reference, "a second run gives another result");
 }
 
-/// k-means++ seeding and `Auto` (Hamerly's algorithm for k = 16).
+/// k-means++ seeding and `Auto` (Hamerly's algorithm).
 #[test]
 fn kmeans_plus_plus_auto_f64_any_thread_count() {
     check::<f64>(|_| KMeans::new(K).max_iter(3).seed(5));

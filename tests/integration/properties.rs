@@ -411,7 +411,7 @@ fn algorithms_agree<T: Real>(c: &Case) -> Result<(), TestCaseError> {
     Ok(())
 }
 
-/// 12 to 80 rows and up to 12 clusters (from 8 on, `Auto` picks Hamerly's algorithm).
+/// 12 to 80 rows and up to 12 clusters.
 fn many_clusters_case() -> impl Strategy<Value = Case> {
     (12usize..=80, 1usize..=4)
         .prop_flat_map(|(n, d)| {
