@@ -194,7 +194,7 @@ pub(crate) fn run<T: Float>(rows: RowMajor<'_, T>, init: Vec<T>, cfg: RunConfig)
     // Under Auto, give up on the bounds after three iterations in a row in which they saved
     // less than a quarter of the distances: Lloyd's full pass is then cheaper.
     let mut poor_iterations = 0;
-    // Centroids stay in f64 during the run (they are f64 means of f64 sums); only the returned
+    // Centroids stay in f64 during the run (they are f64 means of exact sums); only the returned
     // ones are rounded to T. So f32 data follows the same path as the same data in f64, even
     // far from the origin where rounding a centroid to f32 would move it noticeably.
     let mut centroids: Vec<f64> = init.iter().map(|v| v.to_f64_()).collect();

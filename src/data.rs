@@ -177,8 +177,8 @@ impl<'a, T: Float> RowMajor<'a, T> {
 ///
 /// Squared distances are computed in `T`: with every |x| ≤ L, a squared distance is at most
 /// `n_features · (2L)²`, and the kernels also form half squared norms and their differences, so
-/// we keep that bound 8× under `T::MAX`. Inertia and centroid sums are accumulated in f64
-/// over all rows, which bounds `L` for f64 data by the row count too.
+/// we keep that bound 8× under `T::MAX`. Inertia is accumulated in f64 over all rows, which
+/// bounds `L` for f64 data by the row count too.
 pub(crate) fn magnitude_limit<T: Float>(n_features: usize, n_rows: usize) -> f64 {
     let t_max = T::max_value().to_f64_();
     let d = n_features.max(1) as f64;

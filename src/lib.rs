@@ -21,7 +21,8 @@
 //! * **Exact.** Labels are certified equal to a direct f64 nearest-centroid computation (ties to
 //!   the lowest index) even though the kernel computes `½‖c‖² − x·c` with SIMD FMAs in the data's
 //!   own type; rows and centroids are centred first, so f32 data far from the origin clusters as
-//!   f64 does. Centroid sums and inertia are accumulated in f64.
+//!   f64 does. Centroid sums are exact fixed-point integers (independent of summation order,
+//!   thread count and algorithm) and inertia is accumulated in f64.
 //! * **Deterministic.** Defaults use a fixed seed and a portable RNG (Xoshiro256++); parallel
 //!   work is cut into chunks that depend on the data's shape only and merged in order, so the
 //!   same input gives the same bits on 1 or 64 threads.

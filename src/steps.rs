@@ -185,7 +185,8 @@ pub fn create_clusters<T: Float>(
 }
 
 /// The update step: each cluster's mean, given every row's label and the centroids the labels
-/// were computed against (`k × n_features`). Sums are accumulated in f64.
+/// were computed against (`k × n_features`). Sums are exact fixed-point integers (see
+/// `DESIGN.md`), so the result does not depend on row order, thread count or chunking.
 ///
 /// **Empty clusters** never produce NaN: as in scikit-learn (and in [`KMeans::fit`](crate::KMeans::fit),
 /// which runs this same code), each empty cluster receives one of the rows farthest from their
