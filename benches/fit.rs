@@ -80,6 +80,7 @@ impl<T: Float> Case<T> {
     fn fixed_params(&self) -> KMeans<T> {
         KMeans::new(self.k)
             .init(Init::Precomputed(self.data[..self.k * self.features].to_vec()))
+            .algorithm(Algorithm::Lloyd)
             .max_iter(ITERS)
             .tolerance(0.0)
     }
