@@ -212,14 +212,19 @@ impl<T: Float> Prepared<T> {
     /// * rounding `x − μ`, `c − μ` and `½‖c̃‖²` to `T`, and the final subtraction: a few `u` times
     ///   `‖x̃‖·max‖c̃‖ + max‖c̃‖²`;
     /// * plus the rounding of the direct f64 distances that decide re-checked rows, so that the
-    ///   re-check window also covers the f64 oracle's own near-ties.
+    ///   re-check window also covers the f64 oracle's own near-ties;
+    /// * plus `1.5·u·‖x̃‖²`: the row's squared norm, which the distance bounds add to the scores
+    ///   (`xn2 + 2·score`), comes from the rounded `x̃` and is off by up to `2u·‖x̃‖²` (this
+    ///   cancels between centroids, so it never changes a label, but without it a bound could
+    ///   miss by that much when the centroids are all near μ, e.g. k = 1).
     ///
-    /// It only decides when a label is re-checked, so it errs on the large side (×1.25).
+    /// It decides when a label is re-checked and how wide the bounds are, so it errs on the
+    /// large side (×1.25).
     #[inline]
     fn score_error_bound(&self, x_norm: f64) -> f64 {
         let terms = self.accumulation_len as f64 + 4.0;
         let c = self.max_norm;
-        let in_t = terms * T::UNIT_ROUNDOFF * (x_norm * c + c * c);
+        let in_t = T::UNIT_ROUNDOFF * (terms * (x_norm * c + c * c) + 1.5 * x_norm * x_norm);
         let in_f64 = (self.n_features as f64 + 4.0) * (f64::EPSILON / 2.0) * (x_norm + c) * (x_norm + c);
         1.25 * (in_t + in_f64)
     }
@@ -649,7 +654,11 @@ mod tests {
                 labels[i], j,
                 "row {i} (n={n} d={d} k={k} offset={offset} {backend:?})"
             );
-            assert!(upper[i] >= dist * (1.0 - 1e-12) - 1e-300, "upper bound");
+            assert!(
+                upper[i] >= dist * (1.0 - 1e-12) - 1e-300,
+                "upper bound {} < {dist} (n={n} d={d} k={k} offset={offset} {backend:?})",
+                upper[i]
+            );
             for (jj, c) in cents.chunks_exact(d).enumerate() {
                 if jj != j {
                     assert!(
@@ -659,6 +668,37 @@ mod tests {
                 }
             }
         }
+        // Without the runner-up bound, through a selection of rows, with the cluster sums.
+        let select: Vec<usize> = (0..n).rev().collect();
+        let mut labels = vec![0; n];
+        let frame = SumFrame::new(rows);
+        let mut sums = ClusterSums::zeros(k, d);
+        assign(
+            rows,
+            Some(&select),
+            &prep,
+            &mut scratch,
+            AssignOut {
+                labels: &mut labels,
+                upper_sq: &mut upper,
+                second_lower_sq: None,
+            },
+            Some((&mut sums, &frame)),
+        );
+        let mut expected = Vec::new();
+        for (p, &i) in select.iter().enumerate() {
+            let (j, dist) = nearest_direct(rows.row(i), &cents, d);
+            assert_eq!(
+                labels[p], j,
+                "row {i} without bounds (n={n} d={d} k={k} offset={offset} {backend:?})"
+            );
+            assert!(upper[p] >= dist * (1.0 - 1e-12) - 1e-300, "upper bound");
+            expected.push(j);
+        }
+        // Labels by row index (row i sits at position n − 1 − i of the selection).
+        let order: Vec<usize> = (0..n).map(|i| expected[n - 1 - i]).collect();
+        let reference = ClusterSums::from_labels(rows, &order, k, &frame);
+        assert_eq!(sums, reference, "sums");
     }
 
     /// Every backend this CPU can run, so each compiled copy is checked against the oracle.
@@ -680,7 +720,16 @@ mod tests {
     #[test]
     fn tiled_labels_equal_direct_f64_labels() {
         for backend in backends() {
-            for &(n, d, k) in &[(1, 1, 1), (7, 2, 3), (50, 3, 17), (97, 16, 33), (61, 70, 9)] {
+            // k = 1 puts every centroid at μ: the bounds then rest on the row norm's rounding alone.
+            for &(n, d, k) in &[
+                (1, 1, 1),
+                (7, 2, 3),
+                (50, 3, 17),
+                (97, 16, 33),
+                (61, 70, 9),
+                (40, 200, 16),
+                (9, 64, 1),
+            ] {
                 check_assign_matches_direct::<f32>(n, d, k, 0.0, backend);
                 check_assign_matches_direct::<f64>(n, d, k, 0.0, backend);
                 check_assign_matches_direct::<f32>(n, d, k, 1e4, backend);
