@@ -77,22 +77,7 @@ impl HamerlyBounds {
             return n;
         }
 
-        // δⱼ: how far each centroid moved; the largest and second-largest move.
-        let drift: Vec<f64> = centroids
-            .chunks_exact(d)
-            .zip(previous.chunks_exact(d))
-            .map(|(a, b)| sq_dist_f64(a, b).sqrt() * (1.0 + SLACK))
-            .collect();
-        let (mut max1, mut max1_at, mut max2) = (0.0_f64, usize::MAX, 0.0_f64);
-        for (j, &v) in drift.iter().enumerate() {
-            if v > max1 {
-                max2 = max1;
-                max1 = v;
-                max1_at = j;
-            } else if v > max2 {
-                max2 = v;
-            }
-        }
+        let (drift, max_other_drift) = centroid_drift(centroids, previous, d);
         let half_gap = half_distance_to_nearest_other(centroids, d);
 
         let tasks: Vec<_> = labels
@@ -112,7 +97,7 @@ impl HamerlyBounds {
             for i in 0..part.n_rows() {
                 let a = labels[i];
                 upper[i] += drift[a];
-                lower[i] = (lower[i] - if a == max1_at { max2 } else { max1 }).max(0.0);
+                lower[i] = (lower[i] - max_other_drift[a]).max(0.0);
                 let bound = half_gap[a].max(lower[i]);
                 todo[doubtful] = i;
                 doubtful += usize::from(upper[i] * (1.0 + SLACK) >= bound);
@@ -150,6 +135,28 @@ impl HamerlyBounds {
         });
         recomputed.iter().sum()
     }
+}
+
+/// How far each centroid moved, `δⱼ` (rounded up), and per centroid the largest move of any
+/// other centroid (what its rows' bound on every other centroid must give up).
+pub(crate) fn centroid_drift(centroids: &[f64], previous: &[f64], d: usize) -> (Vec<f64>, Vec<f64>) {
+    let drift: Vec<f64> = centroids
+        .chunks_exact(d)
+        .zip(previous.chunks_exact(d))
+        .map(|(a, b)| sq_dist_f64(a, b).sqrt() * (1.0 + SLACK))
+        .collect();
+    let (mut max1, mut max1_at, mut max2) = (0.0_f64, usize::MAX, 0.0_f64);
+    for (j, &v) in drift.iter().enumerate() {
+        if v > max1 {
+            (max2, max1, max1_at) = (max1, v, j);
+        } else if v > max2 {
+            max2 = v;
+        }
+    }
+    let max_other = (0..drift.len())
+        .map(|j| if j == max1_at { max2 } else { max1 })
+        .collect();
+    (drift, max_other)
 }
 
 /// `s(j)`: half the distance from centroid j to its nearest other centroid (a lower bound,

@@ -24,7 +24,7 @@
 //! bytes per row); rounding a lower bound down only makes it weaker.
 
 use crate::algorithm::{self, Algorithm, RunConfig};
-use crate::hamerly::half_distance_to_nearest_other;
+use crate::hamerly::{centroid_drift, half_distance_to_nearest_other};
 use crate::kernels::{self, GroupedCentroids, RowHit, sq_dist_f64};
 use crate::parallel::{chunk_rows, map_ordered, worth_parallel};
 use crate::{Float, RowMajor};
@@ -161,26 +161,11 @@ impl YinyangBounds {
             self.step += 1;
         }
         let t = self.members.len();
-        let drift: Vec<f64> = if first {
-            Vec::new()
+        let (drift, max_other_drift) = if first {
+            (Vec::new(), Vec::new())
         } else {
-            centroids
-                .chunks_exact(d)
-                .zip(previous.chunks_exact(d))
-                .map(|(a, b)| sq_dist_f64(a, b).sqrt() * (1.0 + SLACK))
-                .collect()
+            centroid_drift(centroids, previous, d)
         };
-        let (mut max1, mut max1_at, mut max2) = (0.0_f64, usize::MAX, 0.0_f64);
-        for (j, &v) in drift.iter().enumerate() {
-            if v > max1 {
-                (max2, max1, max1_at) = (max1, v, j);
-            } else if v > max2 {
-                max2 = v;
-            }
-        }
-        let max_other_drift = (0..drift.len())
-            .map(|j| if j == max1_at { max2 } else { max1 })
-            .collect();
         if !first {
             for g in 0..t {
                 let moved = self.members[g].iter().map(|&j| drift[j]).fold(0.0, f64::max);
