@@ -35,8 +35,9 @@ pub enum Algorithm {
     /// Simplified Yinyang (Ding et al., ICML 2015): the centroids are split once into about
     /// k/10 groups; each row keeps an upper bound and one lower bound per group, so a row whose
     /// label is in doubt is compared only with the groups that could hold a nearer centroid,
-    /// batched per group through the tiled kernel. `4·⌈k/10⌉ + 8` bytes per row. Pays off for
-    /// larger k at moderate and high dimension.
+    /// batched per group through the tiled kernel. `4·⌈k/10⌉ + 20` bytes per row. On this
+    /// crate's kernel it has not yet beaten Hamerly on any configuration measured (see
+    /// `DESIGN.md`), so `Auto` does not choose it.
     Yinyang,
     /// Chosen by the crate: Hamerly (to convergence it beat Lloyd and Yinyang on every
     /// configuration measured, from k = 3 to 1000 and 2 to 784 features; see `DESIGN.md`), or

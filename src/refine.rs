@@ -20,7 +20,7 @@ use rand::RngExt;
 use crate::algorithm::assign_all;
 use crate::algorithm::{self, RunConfig, RunOutcome};
 use crate::kernels::sq_dist_f64;
-use crate::{Algorithm, Float, RowMajor};
+use crate::{Float, RowMajor};
 
 /// How `fit` improves on the solution of its best run. See [`KMeans::refine`](crate::KMeans::refine).
 ///
@@ -82,16 +82,6 @@ pub(crate) fn breathing<T: Float, R: Rng + ?Sized>(
     let d = rows.n_features();
     let k = start.centroids.len() / d;
     let mut best = start;
-    // Every run here starts next to a converged solution, where most rows keep their label from
-    // the first iteration on: bounds pay at any k (Auto's Lloyd choice for small k is for cold
-    // starts). All algorithms give the same result.
-    let cfg = RunConfig {
-        algorithm: match cfg.algorithm {
-            Algorithm::Auto => Algorithm::Hamerly,
-            other => other,
-        },
-        ..cfg
-    };
     // Never ask for more centroids than rows.
     let mut m = m_start.min(rows.n_rows().saturating_sub(k)).min(k);
     while m > 0 {
