@@ -1,6 +1,7 @@
 //! Row-major data views and the input conversions `fit`, `predict` and `transform` accept.
 
-use crate::{Float, KMeansError};
+use crate::error::KMeansError;
+use crate::float::Float;
 
 /// A borrowed, row-major matrix: `n_rows` rows of `n_features` values each, stored
 /// contiguously as `data[row * n_features + column]`.
@@ -141,50 +142,6 @@ impl<'a, T: Float> RowMajor<'a, T> {
             n_features: self.n_features,
         }
     }
-
-    /// Checks every value once: finite, and small enough that squared distances between rows
-    /// (and the f64 sums built from them) cannot overflow.
-    pub(crate) fn check_values(&self) -> Result<(), KMeansError> {
-        let limit = magnitude_limit::<T>(self.n_features, self.n_rows);
-        // A branch-free test over blocks of values (it vectorises: NaN and ±∞ fail the compare),
-        // and the exact scan, which names the first offending value, only for a failing block.
-        const BLOCK: usize = 1024;
-        for (b, block) in self.data.chunks(BLOCK).enumerate() {
-            let ok = block.iter().fold(true, |ok, &v| {
-                let a = v.to_f64_().abs();
-                ok & (a <= limit) & (a < f64::INFINITY)
-            });
-            if ok {
-                continue;
-            }
-            for (offset, &v) in block.iter().enumerate() {
-                let index = b * BLOCK + offset;
-                let (row, column) = (index / self.n_features, index % self.n_features);
-                let v = v.to_f64_();
-                if !v.is_finite() {
-                    return Err(KMeansError::NonFinite { row, column });
-                }
-                if v.abs() > limit {
-                    return Err(KMeansError::ValueTooLarge { row, column, limit });
-                }
-            }
-        }
-        Ok(())
-    }
-}
-
-/// The largest magnitude accepted for data of this type and shape.
-///
-/// Squared distances are computed in `T`: with every |x| ≤ L, a squared distance is at most
-/// `n_features · (2L)²`, and the kernels also form half squared norms and their differences, so
-/// we keep that bound 8× under `T::MAX`. Inertia is accumulated in f64 over all rows, which
-/// bounds `L` for f64 data by the row count too.
-pub(crate) fn magnitude_limit<T: Float>(n_features: usize, n_rows: usize) -> f64 {
-    let t_max = T::max_value().to_f64_();
-    let d = n_features.max(1) as f64;
-    let in_t = (t_max / (32.0 * d)).sqrt();
-    let in_f64 = (f64::MAX / (32.0 * d * n_rows.max(1) as f64)).sqrt();
-    in_t.min(in_f64)
 }
 
 /// Anything that can be viewed as row-major rows of `T`: a [`RowMajor`] view, or rows given as
@@ -243,21 +200,5 @@ mod tests {
     fn zero_width_arrays_are_an_error() {
         let rows: Vec<[f64; 0]> = vec![[], []];
         assert_eq!(rows.as_rows(), Err(KMeansError::ZeroFeatures));
-    }
-
-    #[test]
-    fn check_values_names_row_and_column() {
-        let data = [1.0_f32, 2.0, 3.0, f32::INFINITY];
-        let v = RowMajor::new(&data, 2).unwrap();
-        assert_eq!(
-            v.check_values(),
-            Err(KMeansError::NonFinite { row: 1, column: 1 })
-        );
-    }
-
-    #[test]
-    fn f32_limit_admits_1e18_in_two_features() {
-        assert!(magnitude_limit::<f32>(2, 1000) > 1e18);
-        assert!(magnitude_limit::<f64>(2, 1000) > 1e150);
     }
 }

@@ -4,7 +4,8 @@ use rand::rngs::Xoshiro256PlusPlus;
 use rand::{RngExt, SeedableRng};
 use rand_distr::{Distribution, Normal};
 
-use crate::{Float, KMeansError};
+use crate::error::KMeansError;
+use crate::float::Float;
 
 /// Isotropic Gaussian blobs, as returned by [`make_blobs`].
 #[derive(Debug, Clone, PartialEq)]

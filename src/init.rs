@@ -2,9 +2,10 @@
 
 use rand::{Rng, RngExt};
 
+use crate::data::RowMajor;
+use crate::float::Float;
 use crate::kernels::{self, sq_dist_f64};
 use crate::parallel::{chunk_rows, map_ordered, worth_parallel};
-use crate::{Float, RowMajor};
 
 /// How `fit` chooses the initial centroids.
 ///

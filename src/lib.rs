@@ -49,30 +49,31 @@
 #![doc(test(attr(deny(warnings))))]
 
 mod algorithm;
+mod assign;
+mod builder;
 mod data;
 mod error;
 mod float;
-mod hamerly;
 mod init;
 mod kernels;
 mod model;
 mod parallel;
-mod params;
 mod refine;
 mod steps;
+mod sums;
 mod update;
-mod yinyang;
+mod validate;
 
 pub mod datasets;
 pub mod metrics;
 
-pub use algorithm::Algorithm;
+pub use algorithm::{Algorithm, StopReason};
+pub use builder::{DEFAULT_BREATHING_M, DEFAULT_MAX_ITER, DEFAULT_SEED, DEFAULT_TOLERANCE, KMeans};
 pub use data::{AsRows, RowMajor};
 pub use error::KMeansError;
 pub use float::Float;
 pub use init::Init;
 pub use model::KMeansModel;
-pub use params::{DEFAULT_BREATHING_M, DEFAULT_MAX_ITER, DEFAULT_SEED, DEFAULT_TOLERANCE, KMeans};
 pub use refine::Refine;
 pub use steps::{
     closest_centroid, compute_means, create_clusters, euclidean_distance, initialize_random_centroids,

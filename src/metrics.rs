@@ -3,8 +3,10 @@
 
 use std::collections::HashMap;
 
+use crate::data::RowMajor;
+use crate::error::KMeansError;
+use crate::float::Float;
 use crate::kernels::nearest_direct;
-use crate::{Float, KMeansError, RowMajor};
 
 /// The adjusted Rand index (Hubert & Arabie 1985) between two labelings of the same rows: 1.0
 /// for the same partition (whatever the label numbers), about 0.0 for independent labelings.

@@ -1,8 +1,13 @@
 //! The fitted model.
 
-use crate::algorithm::{RunOutcome, assign_all};
+use crate::algorithm::{RunOutcome, StopReason};
+use crate::assign::assign_all;
+use crate::data::AsRows;
+use crate::data::RowMajor;
+use crate::error::KMeansError;
+use crate::float::Float;
 use crate::kernels::sq_dist_f64;
-use crate::{AsRows, Float, KMeansError, RowMajor};
+use crate::validate;
 
 /// The result of [`KMeans::fit`](crate::KMeans::fit): centroids, the training rows' labels, and
 /// what the run did.
@@ -28,7 +33,7 @@ pub struct KMeansModel<T> {
     cluster_sizes: Vec<usize>,
     inertia: f64,
     n_iter: usize,
-    converged: bool,
+    stop_reason: StopReason,
     k: usize,
     n_features: usize,
 }
@@ -45,7 +50,7 @@ impl<T: Float> KMeansModel<T> {
             cluster_sizes,
             inertia: run.inertia,
             n_iter: run.n_iter,
-            converged: run.converged,
+            stop_reason: run.stop,
             k,
             n_features,
         }
@@ -159,7 +164,22 @@ impl<T: Float> KMeansModel<T> {
     /// ```
     #[must_use]
     pub fn converged(&self) -> bool {
-        self.converged
+        self.stop_reason.is_converged()
+    }
+
+    /// Why the kept run stopped: [`StopReason::LabelsUnchanged`],
+    /// [`StopReason::ToleranceReached`] or [`StopReason::MaxIter`].
+    /// [`converged`](Self::converged) is `stop_reason().is_converged()`.
+    ///
+    /// ```
+    /// use k_means::{KMeans, StopReason};
+    /// let model = KMeans::new(1).fit(&vec![[0.0_f32], [2.0]])?;
+    /// assert_eq!(model.stop_reason(), StopReason::LabelsUnchanged);
+    /// # Ok::<(), k_means::KMeansError>(())
+    /// ```
+    #[must_use]
+    pub fn stop_reason(&self) -> StopReason {
+        self.stop_reason
     }
 
     /// The number of clusters.
@@ -193,7 +213,7 @@ impl<T: Float> KMeansModel<T> {
                 got: rows.n_features(),
             });
         }
-        rows.check_values()?;
+        validate::values(rows)?;
         Ok(rows)
     }
 

@@ -4,18 +4,24 @@
 //! (labels, partial sums) is done by one task, and the per-chunk results come back in chunk
 //! order to be merged in that order. So a fit gives bit-identical results with the `rayon`
 //! feature on or off, in any thread pool, on any number of threads.
+//!
+//! A leaf: it knows shapes, not kernels. Chunks are whole multiples of [`CHUNK_ALIGN`] rows,
+//! which the assignment driver checks is a whole number of kernel tiles.
 
-use crate::kernels::TILE_ROWS;
+/// Rows per chunk are a multiple of this (64: one kernel tile, checked where both meet, in
+/// `assign.rs`). The chunk grid decides the order of the f64 inertia sum, so changing it
+/// changes results.
+pub(crate) const CHUNK_ALIGN: usize = 64;
 
 /// Rows per chunk for data of this shape. Every chunk keeps its own `k × d` f64 partial sums,
 /// allocated and zeroed each iteration, so the chunk count is capped to keep those within
 /// 8 MiB in total (and at 256 chunks, plenty to balance any thread count we target); chunks
-/// are whole tiles.
+/// are whole multiples of [`CHUNK_ALIGN`] rows (at least 16 of them).
 pub(crate) fn chunk_rows(n_rows: usize, k: usize, n_features: usize) -> usize {
     let partial_bytes = (k * (n_features + 1) * 8).max(1);
     let max_chunks = ((8usize << 20) / partial_bytes).clamp(4, 256);
-    let rows = n_rows.div_ceil(max_chunks).max(16 * TILE_ROWS);
-    rows.div_ceil(TILE_ROWS) * TILE_ROWS
+    let rows = n_rows.div_ceil(max_chunks).max(16 * CHUNK_ALIGN);
+    rows.div_ceil(CHUNK_ALIGN) * CHUNK_ALIGN
 }
 
 /// Whether work of `flops` is big enough to be worth spreading over threads. Only speed
@@ -46,7 +52,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn chunks_are_whole_tiles_and_bounded_in_number() {
+    fn chunks_are_aligned_and_bounded_in_number() {
         for &(n, k, d) in &[
             (10, 3, 2),
             (1_000_000, 100, 32),
@@ -54,7 +60,7 @@ mod tests {
             (20_000, 1000, 128),
         ] {
             let c = chunk_rows(n, k, d);
-            assert_eq!(c % TILE_ROWS, 0);
+            assert_eq!(c % CHUNK_ALIGN, 0);
             assert!(n.div_ceil(c) <= 256);
         }
     }

@@ -17,10 +17,11 @@
 use rand::Rng;
 use rand::RngExt;
 
-use crate::algorithm::assign_all;
-use crate::algorithm::{self, RunConfig, RunOutcome};
+use crate::algorithm::{self, FitContext, RunOutcome};
+use crate::assign::assign_all;
+use crate::data::RowMajor;
+use crate::float::Float;
 use crate::kernels::sq_dist_f64;
-use crate::{Float, RowMajor};
 
 /// How `fit` improves on the solution of its best run. See [`KMeans::refine`](crate::KMeans::refine).
 ///
@@ -73,10 +74,10 @@ const MIN_GAIN: f64 = 1e-4;
 
 /// Runs breathing k-means from the converged `start`; returns the best solution seen.
 pub(crate) fn breathing<T: Float, R: Rng + ?Sized>(
+    ctx: &FitContext,
     rows: RowMajor<'_, T>,
     start: RunOutcome<T>,
     m_start: usize,
-    cfg: RunConfig,
     rng: &mut R,
 ) -> RunOutcome<T> {
     let d = rows.n_features();
@@ -86,9 +87,9 @@ pub(crate) fn breathing<T: Float, R: Rng + ?Sized>(
     let mut m = m_start.min(rows.n_rows().saturating_sub(k)).min(k);
     while m > 0 {
         let grown = breathe_in(rows, &best, m, rng);
-        let grown = algorithm::run(rows, grown, cfg);
+        let grown = algorithm::run(ctx, rows, grown);
         let shrunk = breathe_out(rows, &grown.centroids, m);
-        let candidate = algorithm::run(rows, shrunk, cfg);
+        let candidate = algorithm::run(ctx, rows, shrunk);
         if candidate.inertia < best.inertia * (1.0 - MIN_GAIN) {
             best = candidate;
         } else {
@@ -221,8 +222,12 @@ fn pick_unfrozen<T: Float>(centroids: &[T], d: usize, order: &[usize], m: usize)
 
 #[cfg(test)]
 mod tests {
+    use crate::algorithm::Algorithm;
+    use crate::builder::KMeans;
+    use crate::data::RowMajor;
     use crate::datasets::make_blobs;
-    use crate::{Algorithm, Init, KMeans, Refine, RowMajor};
+    use crate::init::Init;
+    use crate::refine::Refine;
 
     #[test]
     fn never_worse_than_the_plain_fit_it_starts_from() {

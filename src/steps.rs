@@ -6,12 +6,15 @@
 
 use rand::Rng;
 
-use crate::algorithm::assign_all;
+use crate::assign::assign_all;
+use crate::data::RowMajor;
+use crate::error::KMeansError;
+use crate::float::Float;
 use crate::init::{gather_rows, random_distinct_rows};
 use crate::kernels::{nearest_direct, sq_dist_f64};
-use crate::params::check_centroids;
-use crate::update::{self, ClusterSums, SumFrame};
-use crate::{Float, KMeansError, RowMajor};
+use crate::sums::{ClusterSums, SumFrame};
+use crate::update;
+use crate::validate;
 
 /// Picks `k` *distinct* rows of `data` (`n_features` values per row) uniformly at random as
 /// initial centroids, returned flat and row-major (`k × n_features`).
@@ -75,7 +78,7 @@ pub fn initialize_random_centroids<T: Float, R: Rng + ?Sized>(
 /// # Ok::<(), k_means::KMeansError>(())
 /// ```
 pub fn euclidean_distance<T: Float>(a: &[T], b: &[T]) -> Result<T, KMeansError> {
-    check_same_len(a, b)?;
+    validate::same_len(a, b)?;
     Ok(T::from_f64_(sq_dist_f64(a, b).sqrt()))
 }
 
@@ -94,18 +97,8 @@ pub fn euclidean_distance<T: Float>(a: &[T], b: &[T]) -> Result<T, KMeansError> 
 /// # Ok::<(), k_means::KMeansError>(())
 /// ```
 pub fn squared_euclidean_distance<T: Float>(a: &[T], b: &[T]) -> Result<T, KMeansError> {
-    check_same_len(a, b)?;
+    validate::same_len(a, b)?;
     Ok(T::from_f64_(sq_dist_f64(a, b)))
-}
-
-fn check_same_len<T>(a: &[T], b: &[T]) -> Result<(), KMeansError> {
-    if a.len() != b.len() {
-        return Err(KMeansError::FeatureMismatch {
-            expected: a.len(),
-            got: b.len(),
-        });
-    }
-    Ok(())
 }
 
 /// The index of the centroid nearest to `row`, among `centroids` (flat, `n_features` values
@@ -176,8 +169,8 @@ pub fn create_clusters<T: Float>(
     if c.n_rows() == 0 {
         return Err(KMeansError::ZeroK);
     }
-    check_centroids(centroids, c.n_rows(), n_features, None)?;
-    rows.check_values()?;
+    validate::centroids(centroids, c.n_rows(), n_features, None)?;
+    validate::values(rows)?;
     let mut labels = vec![0; rows.n_rows()];
     let mut upper = vec![0.0; rows.n_rows()];
     assign_all(rows, centroids, &mut labels, &mut upper, None, None);
@@ -228,21 +221,9 @@ pub fn compute_means<T: Float>(
     if k == 0 {
         return Err(KMeansError::ZeroK);
     }
-    check_centroids(centroids, k, n_features, None)?;
-    rows.check_values()?;
-    if labels.len() != rows.n_rows() {
-        return Err(KMeansError::LabelCount {
-            labels: labels.len(),
-            n_rows: rows.n_rows(),
-        });
-    }
-    if let Some(row) = labels.iter().position(|&l| l >= k) {
-        return Err(KMeansError::LabelOutOfRange {
-            row,
-            label: labels[row],
-            k,
-        });
-    }
+    validate::centroids(centroids, k, n_features, None)?;
+    validate::values(rows)?;
+    validate::labels(labels, rows.n_rows(), k)?;
     let frame = SumFrame::new(rows);
     let mut acc = ClusterSums::from_labels(rows, labels, k, &frame);
     update::relocate_empty_clusters(rows, labels, centroids, &mut acc, &frame);

@@ -1,177 +1,11 @@
-//! The update step, shared by every algorithm and by [`compute_means`](crate::compute_means):
-//! exact per-cluster sums, the empty-cluster policy, and the division into new centroids.
-//!
-//! Sums are kept in fixed point ([`SumFrame`]): each value is scaled by a power of two chosen
-//! from the feature's largest magnitude and the row count, rounded to an integer, and added in
-//! i64, which cannot overflow. Integer sums are exact, so they do not
-//! depend on the order of the additions: Lloyd's sums (accumulated in the assignment tiles),
-//! sums over labels in any chunking or thread count, and the bounded algorithms' running sums
-//! (updated only for the rows that change cluster) are all the same integers, bit for bit.
-//! Quantisation moves a mean by at most half a quantum, `max|x| · max(n / 2⁶¹, 2⁻⁵⁰)`: below the
-//! `n · max|x| · 2⁻⁵³` of f64 summation in row order once n passes a few rows.
+//! The update step's policy, shared by every algorithm and by
+//! [`compute_means`](crate::compute_means): the empty-cluster policy and the division of the
+//! exact sums ([`crate::sums`]) into new centroids.
 
+use crate::data::RowMajor;
+use crate::float::Float;
 use crate::kernels::sq_dist_f64;
-use crate::parallel::{chunk_rows, map_ordered, worth_parallel};
-use crate::{Float, RowMajor};
-
-/// The fixed-point frame of the cluster sums for one dataset: value `v` of feature f is stored
-/// as `v · scale[f]` rounded to the nearest integer.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct SumFrame {
-    scale: Vec<f64>,
-}
-
-impl SumFrame {
-    /// The frame for `rows`: origin 0, scale the largest power of two that keeps the sum of `n`
-    /// rows within 2⁶¹.
-    pub(crate) fn new<T: Float>(rows: RowMajor<'_, T>) -> Self {
-        let n = rows.n_rows();
-        let d = rows.n_features();
-        let chunk = chunk_rows(n, 1, d);
-        let ranges = map_ordered(
-            (0..n.div_ceil(chunk)).collect(),
-            worth_parallel(n * d),
-            |c: usize| {
-                let mut lo = vec![f64::INFINITY; d];
-                let mut hi = vec![f64::NEG_INFINITY; d];
-                for row in rows.slice_rows(c * chunk, (c + 1) * chunk).rows() {
-                    for f in 0..d {
-                        let v = row[f].to_f64_();
-                        lo[f] = lo[f].min(v);
-                        hi[f] = hi[f].max(v);
-                    }
-                }
-                (lo, hi)
-            },
-        );
-        let mut lo = vec![f64::INFINITY; d];
-        let mut hi = vec![f64::NEG_INFINITY; d];
-        for (l, h) in &ranges {
-            for f in 0..d {
-                lo[f] = lo[f].min(l[f]);
-                hi[f] = hi[f].max(h[f]);
-            }
-        }
-        // Each stored value stays within 2⁵⁰ (for the rounding trick in `quantize`) and n of them
-        // within 2⁶¹ (so no i64 sum can overflow).
-        let per_row_limit = ((1u64 << 61) as f64 / n.max(1) as f64).min((1u64 << 50) as f64);
-        let mut scale = vec![1.0; d];
-        for f in 0..d {
-            if lo[f] > hi[f] {
-                continue; // no rows
-            }
-            // The origin stays at 0: a value times a power of two is then exact, and stored
-            // exactly whenever it has few enough fractional bits (small integers, most f32
-            // data), so, e.g., a cluster of one such row sits exactly on it.
-            let reach = hi[f].max(-lo[f]);
-            if reach > 0.0 {
-                let exponent = (per_row_limit / reach).log2().floor().clamp(-1000.0, 1000.0);
-                scale[f] = 2.0_f64.powi(exponent as i32);
-            }
-        }
-        SumFrame { scale }
-    }
-
-    /// `v · scale` rounded to the nearest integer (|·| ≤ 2⁵⁰ by the choice of scale): adding
-    /// 1.5 · 2⁵² leaves the integer in the low bits of the f64. Plain float and integer adds,
-    /// which vectorise (there is no packed f64 → i64 conversion below AVX-512) and give the same
-    /// result on every backend.
-    #[inline(always)]
-    fn quantize(v: f64, scale: f64) -> i64 {
-        const SHIFT: f64 = 6_755_399_441_055_744.0;
-        (v * scale + SHIFT).to_bits() as i64 - SHIFT.to_bits() as i64
-    }
-
-    /// Adds `row` to cluster `j` of `acc`.
-    #[inline]
-    pub(crate) fn add_row<T: Float>(&self, acc: &mut ClusterSums, j: usize, row: &[T]) {
-        let d = row.len();
-        acc.counts[j] += 1;
-        for ((s, &v), &c) in acc.sums[j * d..(j + 1) * d].iter_mut().zip(row).zip(&self.scale) {
-            *s += Self::quantize(v.to_f64_(), c);
-        }
-    }
-
-    /// Takes `row` out of cluster `j` of `acc`.
-    #[inline]
-    pub(crate) fn remove_row<T: Float>(&self, acc: &mut ClusterSums, j: usize, row: &[T]) {
-        let d = row.len();
-        acc.counts[j] -= 1;
-        for ((s, &v), &c) in acc.sums[j * d..(j + 1) * d].iter_mut().zip(row).zip(&self.scale) {
-            *s -= Self::quantize(v.to_f64_(), c);
-        }
-    }
-}
-
-/// Per-cluster sums (`k × d`, fixed point in a [`SumFrame`]) and row counts.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct ClusterSums {
-    pub sums: Vec<i64>,
-    pub counts: Vec<usize>,
-}
-
-impl ClusterSums {
-    pub(crate) fn zeros(k: usize, n_features: usize) -> Self {
-        ClusterSums {
-            sums: vec![0; k * n_features],
-            counts: vec![0; k],
-        }
-    }
-
-    /// Adds `other` into `self`.
-    pub(crate) fn merge(&mut self, other: &ClusterSums) {
-        for (a, b) in self.sums.iter_mut().zip(&other.sums) {
-            *a += b;
-        }
-        for (a, b) in self.counts.iter_mut().zip(&other.counts) {
-            *a += b;
-        }
-    }
-
-    /// Sums of `rows` by `labels`, per chunk in parallel.
-    pub(crate) fn from_labels<T: Float>(
-        rows: RowMajor<'_, T>,
-        labels: &[usize],
-        k: usize,
-        frame: &SumFrame,
-    ) -> Self {
-        let d = rows.n_features();
-        let chunk = chunk_rows(rows.n_rows(), k, d);
-        let tasks: Vec<(usize, &[usize])> = labels.chunks(chunk).enumerate().collect();
-        let partials = map_ordered(tasks, worth_parallel(rows.n_rows() * d), |(c, chunk_labels)| {
-            let part = rows.slice_rows(c * chunk, (c + 1) * chunk);
-            let mut s = ClusterSums::zeros(k, d);
-            for (row, &l) in part.rows().zip(chunk_labels) {
-                frame.add_row(&mut s, l, row);
-            }
-            s
-        });
-        let mut total = ClusterSums::zeros(k, d);
-        for p in &partials {
-            total.merge(p);
-        }
-        total
-    }
-
-    /// Brings sums taken over `old_labels` up to date with `labels`: the rows that changed
-    /// cluster move, the rest are not read. Exact, so equal to [`from_labels`](Self::from_labels)
-    /// over the new labels.
-    pub(crate) fn update_moved<T: Float>(
-        &mut self,
-        rows: RowMajor<'_, T>,
-        old_labels: &[usize],
-        labels: &[usize],
-        frame: &SumFrame,
-    ) {
-        for (i, (&old, &new)) in old_labels.iter().zip(labels).enumerate() {
-            if old != new {
-                let row = rows.row(i);
-                frame.remove_row(self, old, row);
-                frame.add_row(self, new, row);
-            }
-        }
-    }
-}
+use crate::sums::{ClusterSums, SumFrame};
 
 /// Gives every empty cluster a row, as scikit-learn does: the rows farthest from the centroid
 /// they were assigned to (largest first, lower row index first on equal distance) are taken out
@@ -227,10 +61,26 @@ pub(crate) fn finish_means<C: Float>(acc: &ClusterSums, frame: &SumFrame, previo
             o.copy_from_slice(&previous[j * d..(j + 1) * d]);
         } else {
             for f in 0..d {
-                o[f] = C::from_f64_(acc.sums[j * d + f] as f64 / count as f64 / frame.scale[f]);
+                o[f] = C::from_f64_(frame.mean(acc.sums[j * d + f], count, f));
             }
         }
     }
+}
+
+/// The whole update step of one iteration: fills the empty clusters of `acc` (the sums of `rows`
+/// by `labels`, computed against `centroids`), writes the new centroids into `out`, and returns
+/// the total squared shift `Σⱼ ‖outⱼ − centroidsⱼ‖²`.
+pub(crate) fn next_centroids<T: Float>(
+    rows: RowMajor<'_, T>,
+    labels: &[usize],
+    centroids: &[f64],
+    acc: &mut ClusterSums,
+    frame: &SumFrame,
+    out: &mut [f64],
+) -> f64 {
+    relocate_empty_clusters(rows, labels, centroids, acc, frame);
+    finish_means(acc, frame, centroids, out);
+    total_sq_shift(centroids, out)
 }
 
 /// `Σⱼ ‖aⱼ − bⱼ‖²` in f64.
@@ -258,52 +108,6 @@ mod tests {
         let mut out = [0.0; 2];
         finish_means(&acc, &frame, &cents, &mut out);
         assert_eq!(out, [0.5, 10.0]);
-    }
-
-    #[test]
-    fn sums_are_exact_in_any_order_and_within_a_quantum_of_f64_means() {
-        let d = 3;
-        let n = 5000;
-        let data: Vec<f64> = (0..n * d)
-            .map(|i| 1e6 + ((i * 7919) % 1013) as f64 * 0.37 - (i % 3) as f64 * 1e3)
-            .collect();
-        let rows = RowMajor::new(&data, d).unwrap();
-        let frame = SumFrame::new(rows);
-        let labels: Vec<usize> = (0..n).map(|i| (i * 31) % 7).collect();
-        let all = ClusterSums::from_labels(rows, &labels, 7, &frame);
-        // Reverse order, one row at a time.
-        let mut reversed = ClusterSums::zeros(7, d);
-        for i in (0..n).rev() {
-            frame.add_row(&mut reversed, labels[i], rows.row(i));
-        }
-        assert_eq!(all, reversed);
-        // Moving rows between clusters equals summing the new labels from scratch.
-        let moved: Vec<usize> = labels
-            .iter()
-            .enumerate()
-            .map(|(i, &l)| if i % 5 == 0 { (l + 3) % 7 } else { l })
-            .collect();
-        let mut updated = all.clone();
-        updated.update_moved(rows, &labels, &moved, &frame);
-        assert_eq!(updated, ClusterSums::from_labels(rows, &moved, 7, &frame));
-        // The means agree with f64 means far below the data's spread.
-        let previous = vec![0.0; 7 * d];
-        let mut means = vec![0.0; 7 * d];
-        finish_means(&all, &frame, &previous, &mut means);
-        for j in 0..7 {
-            for f in 0..d {
-                let (mut s, mut c) = (0.0, 0.0);
-                for i in (0..n).filter(|&i| labels[i] == j) {
-                    s += data[i * d + f];
-                    c += 1.0;
-                }
-                // A quantum (at most 2 · max|x| · max(n / 2⁶¹, 2⁻⁵⁰)) plus f64 rounding of the
-                // reference.
-                let quantum = 2.0 * 1.1e6 * (n as f64 / 2.0_f64.powi(61)).max(2.0_f64.powi(-50));
-                let err = (means[j * d + f] - s / c).abs();
-                assert!(err <= quantum + 1e-9, "{} vs {}", means[j * d + f], s / c);
-            }
-        }
     }
 
     #[test]

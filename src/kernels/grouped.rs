@@ -6,11 +6,17 @@
 //! about as much as a whole group's dot products) is shared by all the groups of a row, and
 //! each group yields its own nearest centroid and runner-up bound, certified like [`assign`]'s.
 //!
-//! [`assign`]: super::assign
+//! [`assign`]: super::certify::assign
 
-use super::{MC, Prepared, Scratch, TILE_ROWS, pack_tile, sq_dist_f64, tile};
-use crate::{Float, RowMajor};
 use core::ops::Range;
+
+use super::backend::{Isa, Kernel};
+use super::direct::sq_dist_f64;
+use super::pack::pack_tile;
+use super::prepared::{Prepared, Scratch};
+use super::{MC, TILE_ROWS, tile};
+use crate::data::RowMajor;
+use crate::float::Float;
 
 /// Centroids packed group by group.
 #[derive(Debug, Clone)]
@@ -91,7 +97,7 @@ impl<T: Float> GroupedCentroids<T> {
             index: T::zero(),
             second: T::zero(),
         };
-        let rw = super::panel_width::<T>(self.prep.backend);
+        let rw = self.prep.backend.panel_width::<T>();
         GroupScratch {
             tile: Scratch::new(&self.prep),
             best: vec![zero; TILE_ROWS.div_ceil(rw) * rw * self.n_groups()],
@@ -126,6 +132,56 @@ pub(crate) fn assign_groups<T: Float>(
     hits: &mut [RowHit],
     group_lower_sq: &mut [f64],
 ) -> usize {
+    grouped.prep.backend.run(AssignGroups {
+        rows,
+        select,
+        grouped,
+        wanted,
+        scratch,
+        hits,
+        group_lower_sq,
+    })
+}
+
+/// The arguments of [`assign_groups`], as a kernel call.
+struct AssignGroups<'a, T> {
+    rows: RowMajor<'a, T>,
+    select: &'a [usize],
+    grouped: &'a GroupedCentroids<T>,
+    wanted: &'a [bool],
+    scratch: &'a mut GroupScratch<T>,
+    hits: &'a mut [RowHit],
+    group_lower_sq: &'a mut [f64],
+}
+
+impl<T: Float> Kernel for AssignGroups<'_, T> {
+    type Output = usize;
+
+    #[inline(always)]
+    fn run<S: Isa>(self) -> usize {
+        let AssignGroups {
+            rows,
+            select,
+            grouped,
+            wanted,
+            scratch,
+            hits,
+            group_lower_sq,
+        } = self;
+        assign_groups_body::<T, S>(rows, select, grouped, wanted, scratch, hits, group_lower_sq)
+    }
+}
+
+#[inline(always)]
+fn assign_groups_body<T: Float, S: Isa>(
+    rows: RowMajor<'_, T>,
+    select: &[usize],
+    grouped: &GroupedCentroids<T>,
+    wanted: &[bool],
+    scratch: &mut GroupScratch<T>,
+    hits: &mut [RowHit],
+    group_lower_sq: &mut [f64],
+) -> usize {
     let prep = &grouped.prep;
     let d = prep.n_features;
     let t = grouped.n_groups();
@@ -136,7 +192,7 @@ pub(crate) fn assign_groups<T: Float>(
     let mut start = 0;
     while start < n {
         let len = TILE_ROWS.min(n - start);
-        let n_panels = pack_tile(data, Some(select), start, len, prep, &mut scratch.tile);
+        let n_panels = pack_tile::<T, S>(data, Some(select), start, len, prep, &mut scratch.tile);
         let tile_wanted = &wanted[start * t..(start + len) * t];
         for g in 0..t {
             scratch.skip[g] = !(0..len).any(|r| tile_wanted[r * t + g]);
@@ -144,8 +200,7 @@ pub(crate) fn assign_groups<T: Float>(
                 scored += len * grouped.members[g].len();
             }
         }
-        tile::best_two_grouped(
-            prep.backend,
+        tile::best_two_grouped::<T, S>(
             &scratch.tile.packed,
             n_panels,
             d,
@@ -241,7 +296,7 @@ mod tests {
         // Uneven groups, one of a single centroid.
         let members: Vec<Vec<usize>> = vec![(0..7).collect(), vec![7], (8..23).collect()];
         let t = members.len();
-        for backend in crate::kernels::tests::backends() {
+        for backend in crate::kernels::Backend::supported() {
             let mut grouped = GroupedCentroids::<f32>::new(&centroids, d, &members);
             grouped.prep.backend = backend;
             let select: Vec<usize> = (0..n).rev().step_by(2).collect();

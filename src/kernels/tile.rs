@@ -9,15 +9,14 @@
 //! select per lane, no shuffles): it keeps, per row, the best score, its index and the runner-up
 //! while the accumulators are still in registers. No score matrix is ever written.
 //!
-//! A second, direct kernel ([`direct`]) serves k-means++, which compares all rows with only a
-//! few candidates at a time.
-//!
-//! Each generic body is compiled twice: as portable code (the reference, always built) and inside
-//! a `#[target_feature(enable = "avx2,fma")]` function, where LLVM maps the fixed-size arrays
-//! onto ymm registers and `mul_add` onto FMA. The choice is made once per tile.
+//! The functions here are generic over the instruction-set level `S` and `#[inline(always)]`:
+//! they are compiled into the kernel call that uses them ([`super::certify::assign`],
+//! [`super::grouped::assign_groups`]), once per level, where LLVM maps the fixed-size arrays
+//! onto SIMD registers and `mul_add` onto FMA.
 
-use super::{Backend, MC, panel_width};
-use crate::Float;
+use super::MC;
+use super::backend::{Isa, panel_width};
+use crate::float::Float;
 
 /// The per-row result of the fused epilogue: best score, its centroid index (as `T`, exact
 /// below 2²⁴), and the second-best score.
@@ -40,61 +39,8 @@ pub(super) struct BestTwoColumns<T> {
 /// Nearest and second-nearest score of every row of `panels` row panels (`[q][f][RW]`) against
 /// all centroid blocks (`[b][f][MC]`, half norms per centroid, padding +∞).
 /// Row `r` of panel `q` goes to position `q * RW + r` of each array of `out`.
-#[inline]
-pub(super) fn best_two<T: Float>(
-    backend: Backend,
-    rows: &[T],
-    n_panels: usize,
-    d: usize,
-    blocks: &[T],
-    half_norms: &[T],
-    out: &mut BestTwoColumns<T>,
-) {
-    match backend {
-        Backend::Scalar => best_two_generic::<T, false>(rows, n_panels, d, blocks, half_norms, out),
-        #[cfg(target_arch = "x86_64")]
-        // SAFETY: `Backend::Avx2Fma` is only produced by `Backend::detect` after
-        // `is_x86_feature_detected!` confirmed AVX2 and FMA.
-        Backend::Avx2Fma => unsafe { best_two_avx2_fma(rows, n_panels, d, blocks, half_norms, out) },
-        #[cfg(target_arch = "x86_64")]
-        // SAFETY: `Backend::Avx512` is only produced after detecting AVX-512F, AVX2 and FMA.
-        Backend::Avx512 => unsafe { best_two_avx512(rows, n_panels, d, blocks, half_norms, out) },
-    }
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-fn best_two_avx2_fma<T: Float>(
-    rows: &[T],
-    n_panels: usize,
-    d: usize,
-    blocks: &[T],
-    half_norms: &[T],
-    out: &mut BestTwoColumns<T>,
-) {
-    best_two_generic::<T, true>(rows, n_panels, d, blocks, half_norms, out);
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f,avx2,fma")]
-fn best_two_avx512<T: Float>(
-    rows: &[T],
-    n_panels: usize,
-    d: usize,
-    blocks: &[T],
-    half_norms: &[T],
-    out: &mut BestTwoColumns<T>,
-) {
-    // Two 512-bit registers of rows per panel.
-    if core::mem::size_of::<T>() == 4 {
-        best_two_rw::<T, 32, 16, true>(rows, n_panels, d, blocks, half_norms, out);
-    } else {
-        best_two_rw::<T, 16, 8, true>(rows, n_panels, d, blocks, half_norms, out);
-    }
-}
-
 #[inline(always)]
-fn best_two_generic<T: Float, const FUSED: bool>(
+pub(super) fn best_two<T: Float, S: Isa>(
     rows: &[T],
     n_panels: usize,
     d: usize,
@@ -102,11 +48,12 @@ fn best_two_generic<T: Float, const FUSED: bool>(
     half_norms: &[T],
     out: &mut BestTwoColumns<T>,
 ) {
-    // Two 256-bit registers of rows per panel; monomorphise on the width.
-    if panel_width::<T>(Backend::Scalar) == 16 {
-        best_two_rw::<T, 16, 8, FUSED>(rows, n_panels, d, blocks, half_norms, out);
-    } else {
-        best_two_rw::<T, 8, 4, FUSED>(rows, n_panels, d, blocks, half_norms, out);
+    // Two registers of rows per panel; monomorphise on the width.
+    match panel_width::<T, S>() {
+        32 => best_two_rw::<T, S, 32, 16>(rows, n_panels, d, blocks, half_norms, out),
+        16 => best_two_rw::<T, S, 16, 8>(rows, n_panels, d, blocks, half_norms, out),
+        8 => best_two_rw::<T, S, 8, 4>(rows, n_panels, d, blocks, half_norms, out),
+        w => unreachable!("panel width {w}"),
     }
 }
 
@@ -130,10 +77,7 @@ pub(super) fn accumulation_len(d: usize) -> usize {
 /// The accumulators are kept as two halves of `H = RW / 2` lanes (one register each): LLVM's SLP
 /// vectoriser maps 6 × 8-lane f32 arrays onto registers but gives up on one 6 × 16 array.
 #[inline(always)]
-fn dot_block<T: Float, const RW: usize, const H: usize, const FUSED: bool>(
-    panel: &[T],
-    block: &[T],
-) -> [[T; RW]; MC] {
+fn dot_block<T: Float, S: Isa, const RW: usize, const H: usize>(panel: &[T], block: &[T]) -> [[T; RW]; MC] {
     debug_assert_eq!(2 * H, RW);
     let mut acc = [[T::zero(); RW]; MC];
     for (xs, cs) in panel.chunks(ACC_BLOCK * RW).zip(block.chunks(ACC_BLOCK * MC)) {
@@ -144,12 +88,12 @@ fn dot_block<T: Float, const RW: usize, const H: usize, const FUSED: bool>(
             let (xl, xh) = x.split_at(H);
             for m in 0..MC {
                 for r in 0..H {
-                    lo[m][r] = if FUSED {
+                    lo[m][r] = if S::FUSED {
                         c[m].mul_add(xl[r], lo[m][r])
                     } else {
                         lo[m][r] + c[m] * xl[r]
                     };
-                    hi[m][r] = if FUSED {
+                    hi[m][r] = if S::FUSED {
                         c[m].mul_add(xh[r], hi[m][r])
                     } else {
                         hi[m][r] + c[m] * xh[r]
@@ -168,7 +112,7 @@ fn dot_block<T: Float, const RW: usize, const H: usize, const FUSED: bool>(
 }
 
 #[inline(always)]
-fn best_two_rw<T: Float, const RW: usize, const H: usize, const FUSED: bool>(
+fn best_two_rw<T: Float, S: Isa, const RW: usize, const H: usize>(
     rows: &[T],
     n_panels: usize,
     d: usize,
@@ -183,7 +127,7 @@ fn best_two_rw<T: Float, const RW: usize, const H: usize, const FUSED: bool>(
         let mut m2 = [T::infinity(); RW];
         let mut i1 = [T::zero(); RW];
         for b in 0..n_blocks {
-            let acc = dot_block::<T, RW, H, FUSED>(panel, &blocks[b * d * MC..(b + 1) * d * MC]);
+            let acc = dot_block::<T, S, RW, H>(panel, &blocks[b * d * MC..(b + 1) * d * MC]);
             for m in 0..MC {
                 let h = half_norms[b * MC + m];
                 let j = T::from_f64_((b * MC + m) as f64);
@@ -233,9 +177,8 @@ fn keep_best_two<T: Float, const N: usize>(dot: &[T], h: T, j: T, m1: &mut [T], 
 /// `group_ends` (each group's end block), and for every row and every group that `skip` does not
 /// exclude, `out[(q * RW + r) * t + g]` receives that group's best score, its index (relative to
 /// the group's first slot) and runner-up score. Skipped groups are neither computed nor written.
-#[inline]
-pub(super) fn best_two_grouped<T: Float>(
-    backend: Backend,
+#[inline(always)]
+pub(super) fn best_two_grouped<T: Float, S: Isa>(
     rows: &[T],
     n_panels: usize,
     d: usize,
@@ -245,69 +188,16 @@ pub(super) fn best_two_grouped<T: Float>(
     out: &mut [BestTwo<T>],
 ) {
     let groups = (group_ends, skip);
-    match backend {
-        Backend::Scalar => grouped_generic::<T, false>(rows, n_panels, d, blocks, half_norms, groups, out),
-        #[cfg(target_arch = "x86_64")]
-        // SAFETY: `Backend::Avx2Fma` is only produced by `Backend::detect` after
-        // `is_x86_feature_detected!` confirmed AVX2 and FMA.
-        Backend::Avx2Fma => unsafe { grouped_avx2_fma(rows, n_panels, d, blocks, half_norms, groups, out) },
-        #[cfg(target_arch = "x86_64")]
-        // SAFETY: `Backend::Avx512` is only produced after detecting AVX-512F, AVX2 and FMA.
-        Backend::Avx512 => unsafe { grouped_avx512(rows, n_panels, d, blocks, half_norms, groups, out) },
-    }
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-fn grouped_avx2_fma<T: Float>(
-    rows: &[T],
-    n_panels: usize,
-    d: usize,
-    blocks: &[T],
-    half_norms: &[T],
-    groups: (&[usize], &[bool]),
-    out: &mut [BestTwo<T>],
-) {
-    grouped_generic::<T, true>(rows, n_panels, d, blocks, half_norms, groups, out);
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f,avx2,fma")]
-fn grouped_avx512<T: Float>(
-    rows: &[T],
-    n_panels: usize,
-    d: usize,
-    blocks: &[T],
-    half_norms: &[T],
-    groups: (&[usize], &[bool]),
-    out: &mut [BestTwo<T>],
-) {
-    if core::mem::size_of::<T>() == 4 {
-        grouped_rw::<T, 32, 16, true>(rows, n_panels, d, blocks, half_norms, groups, out);
-    } else {
-        grouped_rw::<T, 16, 8, true>(rows, n_panels, d, blocks, half_norms, groups, out);
+    match panel_width::<T, S>() {
+        32 => grouped_rw::<T, S, 32, 16>(rows, n_panels, d, blocks, half_norms, groups, out),
+        16 => grouped_rw::<T, S, 16, 8>(rows, n_panels, d, blocks, half_norms, groups, out),
+        8 => grouped_rw::<T, S, 8, 4>(rows, n_panels, d, blocks, half_norms, groups, out),
+        w => unreachable!("panel width {w}"),
     }
 }
 
 #[inline(always)]
-fn grouped_generic<T: Float, const FUSED: bool>(
-    rows: &[T],
-    n_panels: usize,
-    d: usize,
-    blocks: &[T],
-    half_norms: &[T],
-    groups: (&[usize], &[bool]),
-    out: &mut [BestTwo<T>],
-) {
-    if panel_width::<T>(Backend::Scalar) == 16 {
-        grouped_rw::<T, 16, 8, FUSED>(rows, n_panels, d, blocks, half_norms, groups, out);
-    } else {
-        grouped_rw::<T, 8, 4, FUSED>(rows, n_panels, d, blocks, half_norms, groups, out);
-    }
-}
-
-#[inline(always)]
-fn grouped_rw<T: Float, const RW: usize, const H: usize, const FUSED: bool>(
+fn grouped_rw<T: Float, S: Isa, const RW: usize, const H: usize>(
     rows: &[T],
     n_panels: usize,
     d: usize,
@@ -330,7 +220,7 @@ fn grouped_rw<T: Float, const RW: usize, const H: usize, const FUSED: bool>(
             let mut m2 = [T::infinity(); RW];
             let mut i1 = [T::zero(); RW];
             for b in begin..end_block {
-                let acc = dot_block::<T, RW, H, FUSED>(panel, &blocks[b * d * MC..(b + 1) * d * MC]);
+                let acc = dot_block::<T, S, RW, H>(panel, &blocks[b * d * MC..(b + 1) * d * MC]);
                 for m in 0..MC {
                     let h = half_norms[b * MC + m];
                     let j = T::from_f64_(((b - begin) * MC + m) as f64);
@@ -352,113 +242,6 @@ fn grouped_rw<T: Float, const RW: usize, const H: usize, const FUSED: bool>(
                     second: m2[r],
                 };
             }
-        }
-    }
-}
-
-/// Squared distances `Σ (x − c)²` from rows to a few centroids, computed directly from the
-/// row-major data (no packing, no centring: the difference form has no cancellation). For
-/// k-means++, where each step compares all rows with only `2 + ⌊ln k⌋` candidates and packing the
-/// rows would cost more than the distances. For rows `lo..hi` of `data` and centroid `t`, the
-/// pair is computed into `out[(i - lo) * m + t]` when `wanted(i, t)`; other entries are left as
-/// they are. Each row is read once for all its wanted pairs.
-#[inline]
-pub(super) fn direct<T: Float, F: Fn(usize, usize) -> bool>(
-    backend: Backend,
-    data: &[T],
-    d: usize,
-    (lo, hi): (usize, usize),
-    cents: &[T],
-    wanted: F,
-    out: &mut [f64],
-) {
-    match backend {
-        Backend::Scalar => direct_generic::<T, F, false>(data, d, (lo, hi), cents, wanted, out),
-        #[cfg(target_arch = "x86_64")]
-        // SAFETY: as in `best_two`.
-        Backend::Avx2Fma => unsafe { direct_avx2_fma(data, d, (lo, hi), cents, wanted, out) },
-        #[cfg(target_arch = "x86_64")]
-        // SAFETY: as in `best_two`.
-        Backend::Avx512 => unsafe { direct_avx512(data, d, (lo, hi), cents, wanted, out) },
-    }
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-fn direct_avx2_fma<T: Float, F: Fn(usize, usize) -> bool>(
-    data: &[T],
-    d: usize,
-    range: (usize, usize),
-    cents: &[T],
-    wanted: F,
-    out: &mut [f64],
-) {
-    direct_generic::<T, F, true>(data, d, range, cents, wanted, out);
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f,avx2,fma")]
-fn direct_avx512<T: Float, F: Fn(usize, usize) -> bool>(
-    data: &[T],
-    d: usize,
-    range: (usize, usize),
-    cents: &[T],
-    wanted: F,
-    out: &mut [f64],
-) {
-    direct_generic::<T, F, true>(data, d, range, cents, wanted, out);
-}
-
-/// Lanes of the direct kernel's accumulators: each lane sums every 16th feature.
-pub(super) const DIRECT_LANES: usize = 16;
-
-#[inline(always)]
-fn direct_generic<T: Float, F: Fn(usize, usize) -> bool, const FUSED: bool>(
-    data: &[T],
-    d: usize,
-    (lo, hi): (usize, usize),
-    cents: &[T],
-    wanted: F,
-    out: &mut [f64],
-) {
-    let m = cents.len() / d;
-    for i in lo..hi {
-        let x = &data[i * d..(i + 1) * d];
-        for t in 0..m {
-            if !wanted(i, t) {
-                continue;
-            }
-            let c = &cents[t * d..(t + 1) * d];
-            let mut acc = [T::zero(); DIRECT_LANES];
-            let mut xs = x.chunks_exact(DIRECT_LANES);
-            let mut cs = c.chunks_exact(DIRECT_LANES);
-            for (xv, cv) in (&mut xs).zip(&mut cs) {
-                let xv: &[T; DIRECT_LANES] = xv.try_into().unwrap();
-                let cv: &[T; DIRECT_LANES] = cv.try_into().unwrap();
-                for l in 0..DIRECT_LANES {
-                    let diff = xv[l] - cv[l];
-                    acc[l] = if FUSED {
-                        diff.mul_add(diff, acc[l])
-                    } else {
-                        acc[l] + diff * diff
-                    };
-                }
-            }
-            // Pairwise reduction of the lanes in T (four more roundings), then the remainder
-            // features in f64.
-            let mut width = DIRECT_LANES / 2;
-            while width > 0 {
-                for l in 0..width {
-                    acc[l] = acc[l] + acc[l + width];
-                }
-                width /= 2;
-            }
-            let mut total = acc[0].to_f64_();
-            for (&xv, &cv) in xs.remainder().iter().zip(cs.remainder()) {
-                let diff = xv - cv;
-                total += (diff * diff).to_f64_();
-            }
-            out[(i - lo) * m + t] = total;
         }
     }
 }

@@ -13,13 +13,12 @@
 //! computation would not change: Hamerly gives Lloyd's labels exactly, and since the centroid
 //! sums are then taken from the labels in the same chunked order, Lloyd's centroids bit for bit.
 
-use crate::algorithm::assign_all;
+use super::bounds::{BoundedStep, SLACK, centroid_drift, half_distance_to_nearest_other};
+use crate::assign::assign_all;
+use crate::data::RowMajor;
+use crate::float::Float;
 use crate::kernels::{self, AssignOut, Prepared, Scratch, sq_dist_f64};
 use crate::parallel::{chunk_rows, map_ordered, worth_parallel};
-use crate::{Float, RowMajor};
-
-/// Relative outward rounding applied to every bound update and test.
-const SLACK: f64 = 1e-10;
 
 /// Per-row bounds, kept across iterations of one run.
 #[derive(Debug, Clone)]
@@ -41,10 +40,9 @@ impl HamerlyBounds {
         }
     }
 
-    /// One assignment step: brings `labels` up to date with `centroids` (which moved from
-    /// `previous`), computing distances only for rows whose bounds do not prove their label.
-    /// Returns how many rows needed the full computation.
-    pub(crate) fn step<T: Float>(
+    /// One assignment step (see [`BoundedStep::step`]), computing distances only for rows whose
+    /// bounds do not prove their label. Returns how many rows needed the full computation.
+    fn recompute<T: Float>(
         &mut self,
         rows: RowMajor<'_, T>,
         centroids: &[f64],
@@ -137,36 +135,15 @@ impl HamerlyBounds {
     }
 }
 
-/// How far each centroid moved, `δⱼ` (rounded up), and per centroid the largest move of any
-/// other centroid (what its rows' bound on every other centroid must give up).
-pub(crate) fn centroid_drift(centroids: &[f64], previous: &[f64], d: usize) -> (Vec<f64>, Vec<f64>) {
-    let drift: Vec<f64> = centroids
-        .chunks_exact(d)
-        .zip(previous.chunks_exact(d))
-        .map(|(a, b)| sq_dist_f64(a, b).sqrt() * (1.0 + SLACK))
-        .collect();
-    let (mut max1, mut max1_at, mut max2) = (0.0_f64, usize::MAX, 0.0_f64);
-    for (j, &v) in drift.iter().enumerate() {
-        if v > max1 {
-            (max2, max1, max1_at) = (max1, v, j);
-        } else if v > max2 {
-            max2 = v;
-        }
+impl<T: Float> BoundedStep<T> for HamerlyBounds {
+    fn step(
+        &mut self,
+        rows: RowMajor<'_, T>,
+        centroids: &[f64],
+        previous: &[f64],
+        labels: &mut [usize],
+    ) -> usize {
+        let k = centroids.len() / rows.n_features();
+        self.recompute(rows, centroids, previous, labels) * k
     }
-    let max_other = (0..drift.len())
-        .map(|j| if j == max1_at { max2 } else { max1 })
-        .collect();
-    (drift, max_other)
-}
-
-/// `s(j)`: half the distance from centroid j to its nearest other centroid (a lower bound,
-/// from the kernel's certified second-nearest bound; +∞ when k = 1).
-pub(crate) fn half_distance_to_nearest_other(centroids: &[f64], d: usize) -> Vec<f64> {
-    let k = centroids.len() / d;
-    let rows = RowMajor::new(centroids, d).expect("whole rows of d features");
-    let (mut labels, mut upper, mut second) = (vec![0; k], vec![0.0; k], vec![0.0; k]);
-    // Each centroid is nearest to itself (or to an identical one, at distance 0, which the
-    // runner-up bound then reports as 0 too): the runner-up bound is the nearest other one.
-    assign_all(rows, centroids, &mut labels, &mut upper, Some(&mut second), None);
-    second.iter().map(|&s| 0.5 * s.sqrt() * (1.0 - SLACK)).collect()
 }

@@ -23,14 +23,14 @@
 //! [`SLACK`]). The group bounds are stored in f32, rounded down, to halve their memory (`4·t`
 //! bytes per row); rounding a lower bound down only makes it weaker.
 
-use crate::algorithm::{self, Algorithm, RunConfig};
-use crate::hamerly::{centroid_drift, half_distance_to_nearest_other};
+use super::bounds::{BoundedStep, SLACK, centroid_drift, half_distance_to_nearest_other};
+use crate::assign::assign_all;
+use crate::data::RowMajor;
+use crate::float::Float;
 use crate::kernels::{self, GroupedCentroids, RowHit, sq_dist_f64};
 use crate::parallel::{chunk_rows, map_ordered, worth_parallel};
-use crate::{Float, RowMajor};
-
-/// Relative outward rounding applied to every bound update and test.
-const SLACK: f64 = 1e-10;
+use crate::sums::SumFrame;
+use crate::update;
 
 /// Centroids per group: the paper's `t = k / 10`.
 const CENTROIDS_PER_GROUP: usize = 10;
@@ -134,9 +134,9 @@ impl YinyangBounds {
         }
     }
 
-    /// One assignment step: brings `labels` up to date with `centroids` (which moved from
-    /// `previous`). Returns the number of (row, centroid) distances the kernel computed.
-    pub(crate) fn step<T: Float>(
+    /// One assignment step (see [`BoundedStep::step`]). Returns the number of (row, centroid)
+    /// distances the kernel computed.
+    fn grouped_step<T: Float>(
         &mut self,
         rows: RowMajor<'_, T>,
         centroids: &[f64],
@@ -219,6 +219,18 @@ impl YinyangBounds {
             },
         );
         pairs.iter().sum()
+    }
+}
+
+impl<T: Float> BoundedStep<T> for YinyangBounds {
+    fn step(
+        &mut self,
+        rows: RowMajor<'_, T>,
+        centroids: &[f64],
+        previous: &[f64],
+        labels: &mut [usize],
+    ) -> usize {
+        self.grouped_step(rows, centroids, previous, labels)
     }
 }
 
@@ -354,8 +366,8 @@ fn smallest(bounds: &[f32]) -> f64 {
 }
 
 /// Splits the centroids into `⌈k/10⌉` groups of nearby ones by a few Lloyd steps over the
-/// centroids themselves, started from evenly spaced ones (deterministic, no randomness). Groups
-/// left empty (coinciding centroids) are dropped.
+/// centroids themselves, started from evenly spaced ones (deterministic, no randomness), without
+/// re-entering the run loop. Groups left empty (coinciding centroids) are dropped.
 fn group_centroids(centroids: &[f64], d: usize) -> Vec<Vec<usize>> {
     let k = centroids.len() / d;
     let t = n_groups(k);
@@ -363,23 +375,36 @@ fn group_centroids(centroids: &[f64], d: usize) -> Vec<Vec<usize>> {
         return vec![(0..k).collect()];
     }
     let rows = RowMajor::new(centroids, d).expect("whole rows of d features");
-    let start: Vec<f64> = (0..t)
+    let mut means: Vec<f64> = (0..t)
         .flat_map(|g| {
             let j = g * k / t;
             centroids[j * d..(j + 1) * d].iter().copied()
         })
         .collect();
-    let grouping = algorithm::run(
-        rows,
-        start,
-        RunConfig {
-            max_iter: GROUPING_ITERATIONS,
-            tol: 0.0,
-            algorithm: Algorithm::Lloyd,
-        },
-    );
+    // A few plain Lloyd iterations over the centroids, with the run loop's stopping rule (and
+    // its final re-assignment unless the labels settled exactly): the groups are the labels.
+    let frame = SumFrame::new(rows);
+    let mut next = means.clone();
+    let (mut labels, mut labels_old, mut upper) = (vec![usize::MAX; k], vec![usize::MAX; k], vec![0.0; k]);
+    let mut settled = false;
+    for _ in 0..GROUPING_ITERATIONS {
+        let mut acc = assign_all(rows, &means, &mut labels, &mut upper, None, Some(&frame));
+        let shift = update::next_centroids(rows, &labels, &means, &mut acc, &frame, &mut next);
+        std::mem::swap(&mut means, &mut next);
+        if labels == labels_old {
+            settled = shift == 0.0;
+            break;
+        }
+        if shift <= 0.0 {
+            break;
+        }
+        labels_old.copy_from_slice(&labels);
+    }
+    if !settled {
+        assign_all(rows, &means, &mut labels, &mut upper, None, None);
+    }
     let mut members = vec![Vec::new(); t];
-    for (j, &g) in grouping.labels.iter().enumerate() {
+    for (j, &g) in labels.iter().enumerate() {
         members[g].push(j);
     }
     members.retain(|m| !m.is_empty());

@@ -1,12 +1,17 @@
-//! The `KMeans` builder: options, validation at the boundary, restarts.
+//! The `KMeans` builder: options, validation at the boundary, restarts, refinement.
 
 use rand::rngs::Xoshiro256PlusPlus;
 use rand::{Rng, SeedableRng};
 
-use crate::algorithm::{self, RunConfig, RunOutcome};
+use crate::algorithm::{self, Algorithm, FitContext, RunOutcome};
+use crate::data::AsRows;
+use crate::data::RowMajor;
+use crate::error::KMeansError;
+use crate::float::Float;
 use crate::init::{self, Init};
+use crate::model::KMeansModel;
 use crate::refine::{self, Refine};
-use crate::{Algorithm, AsRows, Float, KMeansError, KMeansModel, RowMajor};
+use crate::validate;
 
 /// Default maximum number of iterations per run (scikit-learn's).
 pub const DEFAULT_MAX_ITER: usize = 300;
@@ -228,7 +233,7 @@ impl<T: Float> KMeans<T> {
     /// ```
     pub fn fit<D: AsRows<T> + ?Sized>(&self, data: &D) -> Result<KMeansModel<T>, KMeansError> {
         let rows = data.as_rows()?;
-        let (cfg, n_init) = self.validate(rows)?;
+        let (ctx, n_init) = self.validate(rows)?;
         let mut master = Xoshiro256PlusPlus::seed_from_u64(self.seed);
         let mut best: Option<RunOutcome<T>> = None;
         for _ in 0..n_init {
@@ -236,7 +241,7 @@ impl<T: Float> KMeans<T> {
             // depend on how many random numbers earlier runs drew.
             let mut rng = Xoshiro256PlusPlus::seed_from_u64(master.next_u64());
             let start = self.start(rows, &mut rng);
-            let run = algorithm::run(rows, start, cfg);
+            let run = algorithm::run(&ctx, rows, start);
             if best.as_ref().is_none_or(|b| run.inertia < b.inertia) {
                 best = Some(run);
             }
@@ -250,13 +255,13 @@ impl<T: Float> KMeans<T> {
         });
         if let Refine::Breathing { m } = refine {
             let mut rng = Xoshiro256PlusPlus::seed_from_u64(master.next_u64());
-            best = refine::breathing(rows, best, m, cfg, &mut rng);
+            best = refine::breathing(&ctx, rows, best, m, &mut rng);
         }
         Ok(KMeansModel::from_run(best, self.k, rows.n_features()))
     }
 
-    /// Checks options and data once; returns the per-run constants and the number of runs.
-    fn validate(&self, rows: RowMajor<'_, T>) -> Result<(RunConfig, usize), KMeansError> {
+    /// Checks options and data once; returns the fit context and the number of runs.
+    fn validate(&self, rows: RowMajor<'_, T>) -> Result<(FitContext, usize), KMeansError> {
         if self.k == 0 {
             return Err(KMeansError::ZeroK);
         }
@@ -280,28 +285,17 @@ impl<T: Float> KMeans<T> {
                 n_rows: rows.n_rows(),
             });
         }
-        rows.check_values()?;
+        validate::values(rows)?;
         let n_init = match &self.init {
             Init::Precomputed(c) => {
-                check_centroids(c, self.k, rows.n_features(), Some(rows.n_rows()))?;
+                validate::centroids(c, self.k, rows.n_features(), Some(rows.n_rows()))?;
                 1
             }
             Init::Random => self.n_init.unwrap_or(10),
             Init::KMeansPlusPlus => self.n_init.unwrap_or(1),
         };
-        let tol = if self.tolerance == 0.0 {
-            0.0
-        } else {
-            self.tolerance * mean_feature_variance(rows)
-        };
-        Ok((
-            RunConfig {
-                max_iter: self.max_iter,
-                tol,
-                algorithm: self.algorithm,
-            },
-            n_init,
-        ))
+        let ctx = FitContext::new(rows, self.max_iter, self.tolerance, self.algorithm);
+        Ok((ctx, n_init))
     }
 
     fn start<R: Rng + ?Sized>(&self, rows: RowMajor<'_, T>, rng: &mut R) -> Vec<T> {
@@ -314,59 +308,4 @@ impl<T: Float> KMeans<T> {
             Init::KMeansPlusPlus => init::kmeans_plus_plus(rows, self.k, rng),
         }
     }
-}
-
-/// Checks a `k × n_features` centroid buffer: shape, finiteness, and, given the number of rows
-/// a fit will sum over, magnitude (as the data's, so inertia cannot overflow).
-pub(crate) fn check_centroids<T: Float>(
-    c: &[T],
-    k: usize,
-    n_features: usize,
-    fit_rows: Option<usize>,
-) -> Result<(), KMeansError> {
-    if c.len() != k * n_features {
-        return Err(KMeansError::CentroidShape {
-            len: c.len(),
-            k,
-            n_features,
-            expected: k * n_features,
-        });
-    }
-    let limit = fit_rows.map_or(f64::INFINITY, |n| {
-        crate::data::magnitude_limit::<T>(n_features, n)
-    });
-    for (i, v) in c.iter().enumerate() {
-        let (row, column) = (i / n_features, i % n_features);
-        if !v.is_finite() {
-            return Err(KMeansError::NonFiniteCentroid { row, column });
-        }
-        if v.to_f64_().abs() > limit {
-            return Err(KMeansError::CentroidTooLarge { row, column, limit });
-        }
-    }
-    Ok(())
-}
-
-/// Mean over features of each feature's population variance (numpy's `var(X, axis=0).mean()`),
-/// two-pass in f64.
-fn mean_feature_variance<T: Float>(rows: RowMajor<'_, T>) -> f64 {
-    let d = rows.n_features();
-    let n = rows.n_rows() as f64;
-    let mut mean = vec![0.0_f64; d];
-    for r in rows.rows() {
-        for (m, &v) in mean.iter_mut().zip(r) {
-            *m += v.to_f64_();
-        }
-    }
-    for m in &mut mean {
-        *m /= n;
-    }
-    let mut var = vec![0.0_f64; d];
-    for r in rows.rows() {
-        for ((s, &v), m) in var.iter_mut().zip(r).zip(&mean) {
-            let t = v.to_f64_() - m;
-            *s += t * t;
-        }
-    }
-    var.iter().map(|s| s / n).sum::<f64>() / d as f64
 }

@@ -1,0 +1,180 @@
+//! The loop of one run: assign, update, test for convergence. The same for every algorithm;
+//! only the assignment step differs (Lloyd's full pass, or a [`BoundedStep`]).
+
+use super::bounds::BoundedStep;
+use super::hamerly::HamerlyBounds;
+use super::yinyang::YinyangBounds;
+use super::{Algorithm, FitContext, RunOutcome, StopReason};
+use crate::assign::{assign_all, inertia};
+use crate::data::RowMajor;
+use crate::float::Float;
+use crate::sums::ClusterSums;
+use crate::update;
+
+/// Which bounded step (if any) `algorithm` uses for `k` centroids; `None` is Lloyd's full pass.
+fn choose_step<T: Float>(algorithm: Algorithm, n: usize, k: usize) -> Option<Box<dyn BoundedStep<T>>> {
+    match algorithm {
+        Algorithm::Lloyd => None,
+        Algorithm::Hamerly => Some(Box::new(HamerlyBounds::new(n))),
+        Algorithm::Yinyang => Some(Box::new(YinyangBounds::new(n))),
+        // One centroid: every label is 0 after the first pass.
+        Algorithm::Auto if k == 1 => None,
+        // Hamerly at every k and dimension: with the running sums, its iteration costs little
+        // more than reading the bounds once few rows move, and Yinyang has not beaten it on any
+        // configuration measured (see DESIGN.md): a full recompute of the rows Hamerly cannot
+        // prove costs little more, through the tile kernel, than Yinyang's per-group work.
+        Algorithm::Auto => Some(Box::new(HamerlyBounds::new(n))),
+    }
+}
+
+/// One run from `init`, with scikit-learn's stopping rule: stop when the labels no longer change
+/// ("strict" convergence) or when the total squared centroid shift is at most `tol`. Without
+/// strict convergence, one more assignment makes the labels consistent with the returned
+/// centroids. Every algorithm produces the same labels each iteration (they are all exact), and
+/// the sums are exact integers (see [`crate::sums`]), so they all return the same model.
+pub(crate) fn run<T: Float>(ctx: &FitContext, rows: RowMajor<'_, T>, init: Vec<T>) -> RunOutcome<T> {
+    let n = rows.n_rows();
+    let d = rows.n_features();
+    let k = init.len() / d;
+    let mut bounds = choose_step::<T>(ctx.algorithm, n, k);
+    let frame = &ctx.frame;
+    // With bounds: the cluster sums over `labels_old`, kept up to date incrementally.
+    let mut running: Option<ClusterSums> = None;
+    // Under Auto, give up on the bounds after three iterations in a row in which they saved
+    // less than a quarter of the distances: Lloyd's full pass is then cheaper.
+    let mut poor_iterations = 0;
+    // Centroids stay in f64 during the run (they are f64 means of exact sums); only the returned
+    // ones are rounded to T. So f32 data follows the same path as the same data in f64, even
+    // far from the origin where rounding a centroid to f32 would move it noticeably.
+    let mut centroids: Vec<f64> = init.iter().map(|v| v.to_f64_()).collect();
+    let mut next = centroids.clone();
+    let mut previous = centroids.clone();
+    let mut labels = vec![usize::MAX; n];
+    let mut labels_old = vec![usize::MAX; n];
+    let mut upper = vec![0.0_f64; n];
+    let mut strict = false;
+    let mut stop = StopReason::MaxIter;
+    let mut n_iter = 0;
+    for it in 0..ctx.max_iter {
+        n_iter = it + 1;
+        let mut acc = match bounds.as_mut() {
+            Some(b) => {
+                let computed = b.step(rows, &centroids, &previous, &mut labels);
+                // The first iterations move centroids far and prune little on any data; judge
+                // the bounds only after those.
+                if ctx.algorithm == Algorithm::Auto && it >= 3 {
+                    poor_iterations = if 4 * computed > 3 * n * k {
+                        poor_iterations + 1
+                    } else {
+                        0
+                    };
+                    if poor_iterations >= 3 {
+                        bounds = None;
+                    }
+                }
+                // The sums are exact integers, so moving only the rows that changed cluster
+                // gives the same sums as adding up every row (which is cheaper when most moved).
+                let moved = labels.iter().zip(&labels_old).filter(|(a, b)| a != b).count();
+                let sums = match running.take() {
+                    Some(mut sums) if 4 * moved <= n => {
+                        sums.update_moved(rows, &labels_old, &labels, frame);
+                        sums
+                    }
+                    _ => ClusterSums::from_labels(rows, &labels, k, frame),
+                };
+                running = Some(sums.clone());
+                sums
+            }
+            None => assign_all(rows, &centroids, &mut labels, &mut upper, None, Some(frame)),
+        };
+        let shift = update::next_centroids(rows, &labels, &centroids, &mut acc, frame, &mut next);
+        previous.copy_from_slice(&centroids);
+        std::mem::swap(&mut centroids, &mut next);
+        if labels == labels_old {
+            stop = StopReason::LabelsUnchanged;
+            // Labels are the nearest of the centroids they were computed against; if this last
+            // update still moved a centroid (an empty-cluster relocation, or rounding when such a
+            // move is undone), they must be computed again below.
+            strict = shift == 0.0;
+            break;
+        }
+        if shift <= ctx.tol {
+            stop = StopReason::ToleranceReached;
+            break;
+        }
+        labels_old.copy_from_slice(&labels);
+    }
+    if !strict {
+        assign_all(rows, &centroids, &mut labels, &mut upper, None, None);
+    }
+    let centroids: Vec<T> = centroids.iter().map(|&v| T::from_f64_(v)).collect();
+    let inertia = inertia(rows, &centroids, &labels);
+    RunOutcome {
+        centroids,
+        labels,
+        inertia,
+        n_iter,
+        stop,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::datasets::make_blobs;
+    use crate::sums::SumFrame;
+
+    fn fit_with<T: Float>(data: &[T], d: usize, k: usize, algorithm: Algorithm, tol: f64) -> RunOutcome<T> {
+        let rows = RowMajor::new(data, d).unwrap();
+        let init = data[..k * d].to_vec();
+        let ctx = FitContext {
+            max_iter: 100,
+            tol,
+            algorithm,
+            frame: SumFrame::new(rows),
+        };
+        run(&ctx, rows, init)
+    }
+
+    fn assert_same<T: Float>(a: &RunOutcome<T>, b: &RunOutcome<T>) {
+        assert_eq!(a.labels, b.labels);
+        assert_eq!(a.centroids, b.centroids);
+        assert_eq!(a.n_iter, b.n_iter);
+        assert_eq!(a.inertia.to_bits(), b.inertia.to_bits());
+    }
+
+    #[test]
+    fn hamerly_and_auto_equal_lloyd_bit_for_bit() {
+        for &(n, d, k, std, seed) in &[
+            (2000, 2, 16, 1.5, 1),
+            (1500, 5, 9, 3.0, 2),
+            (900, 20, 12, 6.0, 3),
+            (300, 3, 40, 0.5, 4),
+            (3000, 24, 57, 4.0, 5),
+            (2500, 40, 120, 8.0, 6),
+        ] {
+            let b64 = make_blobs::<f64>(n, d, k, std, seed).unwrap();
+            let lloyd = fit_with(&b64.data, d, k, Algorithm::Lloyd, 0.0);
+            assert_same(&lloyd, &fit_with(&b64.data, d, k, Algorithm::Hamerly, 0.0));
+            assert_same(&lloyd, &fit_with(&b64.data, d, k, Algorithm::Yinyang, 0.0));
+            assert_same(&lloyd, &fit_with(&b64.data, d, k, Algorithm::Auto, 0.0));
+            let b32 = make_blobs::<f32>(n, d, k, std, seed).unwrap();
+            let lloyd = fit_with(&b32.data, d, k, Algorithm::Lloyd, 1e-9);
+            assert_same(&lloyd, &fit_with(&b32.data, d, k, Algorithm::Hamerly, 1e-9));
+            assert_same(&lloyd, &fit_with(&b32.data, d, k, Algorithm::Yinyang, 1e-9));
+        }
+    }
+
+    #[test]
+    fn hamerly_handles_duplicate_centroids_and_empty_clusters() {
+        // Many identical rows: several centroids coincide and clusters empty out.
+        let mut data = vec![1.0_f64; 200];
+        data.extend((0..100).map(|i| (i % 7) as f64));
+        let lloyd = fit_with(&data, 1, 10, Algorithm::Lloyd, 0.0);
+        assert_same(&lloyd, &fit_with(&data, 1, 10, Algorithm::Hamerly, 0.0));
+        assert_same(&lloyd, &fit_with(&data, 1, 10, Algorithm::Yinyang, 0.0));
+        let lloyd = fit_with(&data, 1, 25, Algorithm::Lloyd, 0.0);
+        assert_same(&lloyd, &fit_with(&data, 1, 25, Algorithm::Yinyang, 0.0));
+        assert!(lloyd.centroids.iter().all(|c| c.is_finite()));
+    }
+}

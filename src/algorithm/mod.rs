@@ -1,0 +1,113 @@
+//! The iterations of one run, and the exact algorithms that assign rows in them.
+//!
+//! * [`iterate`]: the loop of one run (assign, update, stop), the same for every algorithm;
+//! * [`bounds`]: the [`BoundedStep`](bounds::BoundedStep) trait that an accelerated assignment
+//!   step implements (Hamerly, Yinyang; Elkan or a mini-batch step would go here too), and the
+//!   centroid-geometry helpers they share;
+//! * [`hamerly`], [`yinyang`]: the two bounded steps;
+//! * [`context`]: the [`FitContext`] carried through a fit.
+
+mod bounds;
+mod context;
+mod hamerly;
+mod iterate;
+mod yinyang;
+
+pub(crate) use context::FitContext;
+pub(crate) use iterate::run;
+
+/// Which exact algorithm runs the iterations. All of them give the same labels and centroids
+/// from the same start (they differ only in how many distances they compute).
+///
+/// # Example
+///
+/// ```
+/// use k_means::{Algorithm, KMeans};
+///
+/// let rows = vec![[0.0_f32, 0.0], [0.0, 1.0], [9.0, 9.0], [9.0, 8.0]];
+/// let model = KMeans::new(2).algorithm(Algorithm::Lloyd).seed(1).fit(&rows)?;
+/// assert_eq!(model.k(), 2);
+/// # Ok::<(), k_means::KMeansError>(())
+/// ```
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum Algorithm {
+    /// Lloyd's algorithm: every row against every centroid, every iteration, through the
+    /// tiled SIMD kernel. The right choice for small k and poorly separated data.
+    Lloyd,
+    /// Hamerly's algorithm (SDM 2010): two distance bounds per row skip the rows whose label
+    /// cannot change; the rest go through the same tiled kernel. O(n) extra memory. Pays off
+    /// once most rows stay put, which on clustered data is after a few iterations at any k
+    /// and dimension.
+    Hamerly,
+    /// Simplified Yinyang (Ding et al., ICML 2015): the centroids are split once into about
+    /// k/10 groups; each row keeps an upper bound and one lower bound per group, so a row whose
+    /// label is in doubt is compared only with the groups that could hold a nearer centroid,
+    /// batched per group through the tiled kernel. `4·⌈k/10⌉ + 20` bytes per row. On this
+    /// crate's kernel it has not yet beaten Hamerly on any configuration measured (see
+    /// `DESIGN.md`), so `Auto` does not choose it.
+    Yinyang,
+    /// Chosen by the crate: Hamerly (to convergence it beat Lloyd and Yinyang on every
+    /// configuration measured, from k = 3 to 1000 and 2 to 784 features; see `DESIGN.md`), or
+    /// Lloyd for k = 1, falling back to Lloyd for the rest of the run when (after the first
+    /// three iterations) the bounds save less than a quarter of the distance computations
+    /// three iterations in a row.
+    #[default]
+    Auto,
+}
+
+/// Why a run stopped: scikit-learn's two convergence tests, or the iteration limit.
+///
+/// # Example
+///
+/// ```
+/// use k_means::{KMeans, StopReason};
+///
+/// let rows = vec![[0.0_f64], [1.0], [10.0], [11.0]];
+/// let model = KMeans::new(2).tolerance(0.0).fit(&rows)?;
+/// assert_eq!(model.stop_reason(), StopReason::LabelsUnchanged);
+/// assert!(model.stop_reason().is_converged());
+/// let capped = KMeans::new(2).max_iter(1).fit(&vec![[0.0_f64], [1.0], [2.0], [10.0]])?;
+/// assert!(!capped.converged() || capped.stop_reason() != StopReason::MaxIter);
+/// # Ok::<(), k_means::KMeansError>(())
+/// ```
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum StopReason {
+    /// An iteration changed no label ("strict" convergence): the centroids are the means of
+    /// their clusters and every row is at its nearest centroid.
+    LabelsUnchanged,
+    /// The total squared centroid shift of an iteration fell to the tolerance
+    /// ([`KMeans::tolerance`](crate::KMeans::tolerance) × the data's mean per-feature
+    /// variance); the labels were then computed once more against the final centroids.
+    ToleranceReached,
+    /// [`max_iter`](crate::KMeans::max_iter) iterations ran without either test passing.
+    MaxIter,
+}
+
+impl StopReason {
+    /// Whether the run converged (either test passed), as
+    /// [`KMeansModel::converged`](crate::KMeansModel::converged) reports.
+    ///
+    /// ```
+    /// use k_means::StopReason;
+    /// assert!(StopReason::ToleranceReached.is_converged());
+    /// assert!(!StopReason::MaxIter.is_converged());
+    /// ```
+    #[must_use]
+    pub fn is_converged(self) -> bool {
+        self != StopReason::MaxIter
+    }
+}
+
+/// What one run (one start) produced.
+#[derive(Debug, Clone)]
+pub(crate) struct RunOutcome<T> {
+    pub centroids: Vec<T>,
+    pub labels: Vec<usize>,
+    pub inertia: f64,
+    pub n_iter: usize,
+    pub stop: StopReason,
+}
