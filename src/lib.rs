@@ -46,6 +46,9 @@
 //! * `serde`: `Serialize`/`Deserialize` for [`KMeansModel`], [`KMeans`], [`Init`] and
 //!   [`Algorithm`].
 #![deny(missing_docs)]
+// The only unsafe code is the dispatch to the `#[target_feature]` kernel copies, allowed in
+// `kernels/backend.rs` alone.
+#![deny(unsafe_code)]
 #![doc(test(attr(deny(warnings))))]
 
 mod algorithm;

@@ -15,6 +15,7 @@
 //!   AVX-512), chosen once per process by feature detection; the portable copy is always
 //!   compiled and is the test oracle. Each public kernel call dispatches once.
 
+#[allow(unsafe_code)]
 mod backend;
 mod certify;
 mod direct;
