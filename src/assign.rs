@@ -3,24 +3,27 @@
 //! call, and per-chunk results are merged in chunk order.
 
 use crate::data::RowMajor;
+use crate::error::KMeansError;
 use crate::float::Float;
-use crate::kernels::{self, AssignOut, Prepared, Scratch, TILE_ROWS};
+use crate::kernels::{self, AssignOut, Prepared, Scratch, SumsInto, TILE_ROWS};
 use crate::parallel::{CHUNK_ALIGN, chunk_rows, map_ordered, worth_parallel};
+use crate::part::{Part, quantize_sq, scale_within};
 use crate::sums::{ClusterSums, SumFrame};
 
 // Chunks are whole tiles, so no tile straddles two tasks.
 const _: () = assert!(CHUNK_ALIGN.is_multiple_of(TILE_ROWS));
 
 /// One assignment step over all rows: labels and distance bounds written in place (the
-/// runner-up bound too when `second_lower_sq` is given), the cluster sums (in `frame`)
-/// returned when a frame is given. Chunks run in parallel.
+/// runner-up bound too when `second_lower_sq` is given), the cluster sums (in `frame`, with the
+/// rows' quantized weights, 1 each when `None`) returned when a frame is given. Chunks run in
+/// parallel.
 pub(crate) fn assign_all<T: Float, C: Float>(
     rows: RowMajor<'_, T>,
     centroids: &[C],
     labels: &mut [usize],
     upper_sq: &mut [f64],
     second_lower_sq: Option<&mut [f64]>,
-    frame: Option<&SumFrame>,
+    frame: Option<(&SumFrame, Option<&[i64]>)>,
 ) -> ClusterSums {
     let n = rows.n_rows();
     let d = rows.n_features();
@@ -46,7 +49,11 @@ pub(crate) fn assign_all<T: Float, C: Float>(
             Some(_) => ClusterSums::zeros(k, d),
             None => ClusterSums::zeros(0, 0),
         };
-        let sums = frame.map(|f| (&mut acc, f));
+        let sums = frame.map(|(frame, weights)| SumsInto {
+            acc: &mut acc,
+            frame,
+            weights: weights.map(|w| &w[c * chunk..c * chunk + part.n_rows()]),
+        });
         let out = AssignOut {
             labels: l,
             upper_sq: u,
@@ -62,22 +69,57 @@ pub(crate) fn assign_all<T: Float, C: Float>(
     total
 }
 
-/// Inertia: `Σ ‖xᵢ − c_{label(i)}‖²` by direct f64 distances, summed per chunk in order.
-pub(crate) fn inertia<T: Float, C: Float>(rows: RowMajor<'_, T>, centroids: &[C], labels: &[usize]) -> f64 {
+/// Inertia over every participant: `Σ wᵢ ‖xᵢ − c_{label(i)}‖²`, exactly. Each row's squared
+/// distance (direct, f64) is rounded to a fixed-point integer on a grid fine enough for any
+/// data (a power of two per `2⁻⁶⁴ ×` the squared diameter of the data and the centroids),
+/// multiplied by its quantized weight and summed in i128, so the total does not depend on
+/// chunking, threads or partitions.
+pub(crate) fn inertia<T: Float, C: Float>(
+    part: Part<'_, '_, T>,
+    centroids: &[C],
+    labels: &[usize],
+) -> Result<f64, KMeansError> {
+    let rows = part.rows;
     let n = rows.n_rows();
     let d = rows.n_features();
+    let scale = sq_scale(part, centroids);
     let chunk = chunk_rows(n, 1, d);
+    let weights = part.weights;
     let partial = map_ordered(
         (0..n.div_ceil(chunk)).collect(),
         worth_parallel(n * d),
         |c: usize| {
-            let mut s = 0.0;
+            let mut s: i128 = 0;
             for i in c * chunk..((c + 1) * chunk).min(n) {
                 let l = labels[i];
-                s += kernels::sq_dist_f64(rows.row(i), &centroids[l * d..(l + 1) * d]);
+                let q = quantize_sq(
+                    kernels::sq_dist_f64(rows.row(i), &centroids[l * d..(l + 1) * d]),
+                    scale,
+                );
+                s += q * i128::from(weights.map_or(1, |w| w[i]));
             }
             s
         },
     );
-    partial.iter().sum()
+    let mut total = [partial.iter().sum::<i128>()];
+    part.comm.sum_i128(&mut total)?;
+    Ok(total[0] as f64 / scale / part.weight_scale)
+}
+
+/// The fixed-point scale of squared distances between rows of `part` (over all participants)
+/// and `centroids`: the largest power of two that keeps the squared diameter of their common
+/// bounding box within 2⁶⁴.
+pub(crate) fn sq_scale<T, C: Float>(part: Part<'_, '_, T>, centroids: &[C]) -> f64 {
+    let (lo, hi) = part.range.bounds();
+    let d = lo.len();
+    let mut box_lo = lo.to_vec();
+    let mut box_hi = hi.to_vec();
+    for c in centroids.chunks_exact(d.max(1)) {
+        for f in 0..d {
+            box_lo[f] = box_lo[f].min(c[f].to_f64_());
+            box_hi[f] = box_hi[f].max(c[f].to_f64_());
+        }
+    }
+    let diameter = crate::sums::FeatureRange::from_bounds(box_lo, box_hi).sq_diameter();
+    scale_within(diameter, 64)
 }

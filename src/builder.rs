@@ -3,13 +3,16 @@
 use rand::rngs::Xoshiro256PlusPlus;
 use rand::{Rng, SeedableRng};
 
-use crate::algorithm::{self, Algorithm, FitContext, RunOutcome};
+use crate::algorithm::{self, Algorithm, Facts, FitContext, RunOutcome};
+use crate::collective::Collective;
+use crate::comm::Comm;
 use crate::data::AsRows;
 use crate::data::RowMajor;
 use crate::error::KMeansError;
 use crate::float::Float;
 use crate::init::{self, Init};
 use crate::model::KMeansModel;
+use crate::part::{Part, scale_within};
 use crate::refine::{self, Refine};
 use crate::validate;
 
@@ -232,21 +235,135 @@ impl<T: Float> KMeans<T> {
     /// # Ok::<(), KMeansError>(())
     /// ```
     pub fn fit<D: AsRows<T> + ?Sized>(&self, data: &D) -> Result<KMeansModel<T>, KMeansError> {
+        self.fit_impl(data.as_rows()?, None, 0, Comm::solo())
+    }
+
+    /// Clusters `data` with one non-negative weight per row, as scikit-learn's `sample_weight`:
+    /// weights enter the k-means++ and random draws (by `w · D²` and by `w`), the cluster sums
+    /// and weights (exact), the inertia `Σ wᵢ‖xᵢ − c‖²`, the empty-cluster policy (only rows of
+    /// positive weight are moved), the tolerance (weighted variance) and breathing k-means.
+    /// [`predict`](KMeansModel::predict) and [`transform`](KMeansModel::transform) are
+    /// unchanged.
+    ///
+    /// Weights are quantized once to multiples of a power of two (so that they total at most
+    /// 2⁶⁰ units); integer weights are kept exactly. Hence, from the same precomputed start,
+    /// integer weights give the centroids and inertia of the rows repeated that many times, bit
+    /// for bit, and scaling every weight by a power of two changes nothing but the inertia's
+    /// scale. A row of weight 0 changes nothing that the row's absence would not, except that it
+    /// receives a label: it is never drawn, never moved into an empty cluster, and adds nothing
+    /// to any sum, range or tolerance. `cluster_sizes()` counts rows, not weight.
+    ///
+    /// # Errors
+    ///
+    /// As [`fit`](Self::fit), plus [`KMeansError::WeightCount`] if there is not one weight per
+    /// row, [`KMeansError::InvalidWeight`] for a weight that is negative, NaN, infinite or above
+    /// 2⁵³ (with its row), [`KMeansError::ZeroTotalWeight`] if every weight is 0, and
+    /// [`KMeansError::KTooLarge`] when k exceeds the number of rows of positive weight.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use k_means::{Init, KMeans};
+    ///
+    /// let rows = vec![[0.0_f64], [1.0], [10.0]];
+    /// let model = KMeans::new(2)
+    ///     .init(Init::Precomputed(vec![0.0, 10.0]))
+    ///     .fit_weighted(&rows, &[1.0, 3.0, 2.0])?;
+    /// assert_eq!(model.centroids(), &[0.75, 10.0]);
+    /// assert_eq!(model.inertia(), 0.75); // 1 · 0.75² + 3 · 0.25²
+    /// # Ok::<(), k_means::KMeansError>(())
+    /// ```
+    pub fn fit_weighted<D: AsRows<T> + ?Sized>(
+        &self,
+        data: &D,
+        weights: &[T],
+    ) -> Result<KMeansModel<T>, KMeansError> {
+        self.fit_impl(data.as_rows()?, Some(weights), 0, Comm::solo())
+    }
+
+    /// The fit of all the participants' rows, run by one participant that holds `data`, rows
+    /// `first_row ..` of the global order; every participant calls it with its own rows and the
+    /// same options, through `collective` (see [`crate::distributed`]). Returns a model whose
+    /// centroids, inertia, `n_iter` and stop reason are those of [`fit`](Self::fit) on all the
+    /// rows, bit for bit, and whose labels are this participant's rows'.
+    ///
+    /// # Errors
+    ///
+    /// As [`fit`](Self::fit) on all the rows, with global row indices;
+    /// [`KMeansError::PeerRefused`] when another participant's rows were refused;
+    /// [`KMeansError::InvalidPartition`] when the participants' rows do not tile `0..n`;
+    /// [`KMeansError::FeatureMismatch`] when they differ in width;
+    /// [`KMeansError::Collective`] for a transport failure.
+    ///
+    /// # Example
+    ///
+    /// See [`crate::distributed`].
+    pub fn fit_partition<D: AsRows<T> + ?Sized, C: Collective + ?Sized>(
+        &self,
+        data: &D,
+        first_row: usize,
+        collective: &mut C,
+    ) -> Result<KMeansModel<T>, KMeansError> {
         let rows = data.as_rows()?;
-        let (ctx, n_init) = self.validate(rows)?;
+        self.fit_with(rows, None, first_row, collective)
+    }
+
+    /// [`fit_partition`](Self::fit_partition) with one weight per row of `data`, as
+    /// [`fit_weighted`](Self::fit_weighted).
+    ///
+    /// # Errors
+    ///
+    /// As [`fit_partition`](Self::fit_partition) and [`fit_weighted`](Self::fit_weighted).
+    ///
+    /// # Example
+    ///
+    /// See [`crate::distributed::fit_weighted_in_threads`].
+    pub fn fit_partition_weighted<D: AsRows<T> + ?Sized, C: Collective + ?Sized>(
+        &self,
+        data: &D,
+        weights: &[T],
+        first_row: usize,
+        collective: &mut C,
+    ) -> Result<KMeansModel<T>, KMeansError> {
+        let rows = data.as_rows()?;
+        self.fit_with(rows, Some(weights), first_row, collective)
+    }
+
+    fn fit_with<C: Collective + ?Sized>(
+        &self,
+        rows: RowMajor<'_, T>,
+        weights: Option<&[T]>,
+        first_row: usize,
+        collective: &mut C,
+    ) -> Result<KMeansModel<T>, KMeansError> {
+        let mut adapter = Dyn(collective);
+        self.fit_impl(rows, weights, first_row, Comm::over(&mut adapter))
+    }
+
+    /// The one fit: this participant's `rows` (all of them for [`fit`](Self::fit)).
+    fn fit_impl(
+        &self,
+        rows: RowMajor<'_, T>,
+        weights: Option<&[T]>,
+        first_row: usize,
+        comm: Comm<'_>,
+    ) -> Result<KMeansModel<T>, KMeansError> {
+        let (ctx, n_init) = self.validate(rows, weights, first_row, comm)?;
         let mut master = Xoshiro256PlusPlus::seed_from_u64(self.seed);
         let mut best: Option<RunOutcome<T>> = None;
         for _ in 0..n_init {
             // Each run has its own stream, derived from the seed, so run r's start does not
             // depend on how many random numbers earlier runs drew.
             let mut rng = Xoshiro256PlusPlus::seed_from_u64(master.next_u64());
-            let start = self.start(rows, &mut rng);
-            let run = algorithm::run(&ctx, rows, start);
+            let start = self.start(ctx.part(rows), &mut rng)?;
+            let run = algorithm::run(&ctx, rows, start)?;
             if best.as_ref().is_none_or(|b| run.inertia < b.inertia) {
                 best = Some(run);
             }
         }
-        let mut best = best.expect("n_init >= 1 was validated");
+        let Some(mut best) = best else {
+            return Err(KMeansError::ZeroNInit);
+        };
         let refine = self.refine.unwrap_or(match self.init {
             Init::Precomputed(_) => Refine::None,
             _ => Refine::Breathing {
@@ -255,13 +372,27 @@ impl<T: Float> KMeans<T> {
         });
         if let Refine::Breathing { m } = refine {
             let mut rng = Xoshiro256PlusPlus::seed_from_u64(master.next_u64());
-            best = refine::breathing(&ctx, rows, best, m, &mut rng);
+            best = refine::breathing(&ctx, rows, best, m, &mut rng)?;
         }
-        Ok(KMeansModel::from_run(best, self.k, rows.n_features()))
+        // Cluster sizes over every participant's rows.
+        let mut sizes = vec![0_i64; self.k];
+        for &l in &best.labels {
+            sizes[l] += 1;
+        }
+        ctx.comm.sum_i64(&mut sizes)?;
+        let sizes = sizes.iter().map(|&s| s as usize).collect();
+        Ok(KMeansModel::from_run(best, self.k, rows.n_features(), sizes))
     }
 
-    /// Checks options and data once; returns the fit context and the number of runs.
-    fn validate(&self, rows: RowMajor<'_, T>) -> Result<(FitContext, usize), KMeansError> {
+    /// Checks options and data once (with every participant); returns the fit context and the
+    /// number of runs.
+    fn validate<'c>(
+        &self,
+        rows: RowMajor<'_, T>,
+        weights: Option<&[T]>,
+        first_row: usize,
+        comm: Comm<'c>,
+    ) -> Result<(FitContext<'c>, usize), KMeansError> {
         if self.k == 0 {
             return Err(KMeansError::ZeroK);
         }
@@ -276,36 +407,169 @@ impl<T: Float> KMeans<T> {
                 tolerance: self.tolerance,
             });
         }
-        if rows.n_rows() == 0 {
-            return Err(KMeansError::NoRows);
+        let layout = Layout::agree(&comm, rows, weights, first_row)?;
+        // Every participant checks its own rows, then they agree on the outcome.
+        let local = self.check_rows(rows, weights, first_row, &layout);
+        let mut refused = [if local.is_err() { first_row as i64 } else { -1 }];
+        if comm.size() > 1 {
+            let all = comm.gather(&refused)?;
+            refused[0] = all.iter().map(|r| r[0]).filter(|&r| r >= 0).min().unwrap_or(-1);
         }
-        if self.k > rows.n_rows() {
-            return Err(KMeansError::KTooLarge {
-                k: self.k,
-                n_rows: rows.n_rows(),
+        local?;
+        if refused[0] >= 0 {
+            return Err(KMeansError::PeerRefused {
+                first_row: refused[0] as usize,
             });
         }
-        validate::values(rows)?;
-        let n_init = match &self.init {
-            Init::Precomputed(c) => {
-                validate::centroids(c, self.k, rows.n_features(), Some(rows.n_rows()))?;
-                1
+        let (omega, weight_scale) = match weights {
+            None => (None, 1.0),
+            Some(w) => {
+                if layout.positive == 0 {
+                    return Err(KMeansError::ZeroTotalWeight);
+                }
+                if self.k > layout.positive {
+                    return Err(KMeansError::KTooLarge {
+                        k: self.k,
+                        n_rows: layout.positive,
+                    });
+                }
+                let scale = scale_within(layout.positive as f64 * layout.max_weight, 60);
+                (
+                    Some(w.iter().map(|&v| (v.to_f64_() * scale).round() as i64).collect()),
+                    scale,
+                )
             }
+        };
+        let n_init = match &self.init {
+            Init::Precomputed(_) => 1,
             Init::Random => self.n_init.unwrap_or(10),
             Init::KMeansPlusPlus => self.n_init.unwrap_or(1),
         };
-        let ctx = FitContext::new(rows, self.max_iter, self.tolerance, self.algorithm);
+        let facts = Facts {
+            weights: omega,
+            weight_scale,
+            first_row,
+            n_total: layout.n_total,
+            comm,
+        };
+        let ctx = FitContext::new(rows, self.max_iter, self.tolerance, self.algorithm, facts)?;
         Ok((ctx, n_init))
     }
 
-    fn start<R: Rng + ?Sized>(&self, rows: RowMajor<'_, T>, rng: &mut R) -> Vec<T> {
-        match &self.init {
-            Init::Precomputed(c) => c.clone(),
-            Init::Random => {
-                let idx = init::random_distinct_rows(rows.n_rows(), self.k, rng);
-                init::gather_rows(rows, &idx)
-            }
-            Init::KMeansPlusPlus => init::kmeans_plus_plus(rows, self.k, rng),
+    /// The checks of this participant's rows and weights against the agreed layout.
+    fn check_rows(
+        &self,
+        rows: RowMajor<'_, T>,
+        weights: Option<&[T]>,
+        first_row: usize,
+        layout: &Layout,
+    ) -> Result<(), KMeansError> {
+        if layout.n_total == 0 {
+            return Err(KMeansError::NoRows);
         }
+        if self.k > layout.n_total {
+            return Err(KMeansError::KTooLarge {
+                k: self.k,
+                n_rows: layout.n_total,
+            });
+        }
+        let effective_rows = (layout.n_total as f64 * layout.max_weight.max(1.0)).min(1e300);
+        validate::values_in(rows, effective_rows).map_err(|e| e.at_row_offset(first_row))?;
+        if let Some(w) = weights {
+            validate::weights(w, rows.n_rows()).map_err(|e| e.at_row_offset(first_row))?;
+        }
+        if let Init::Precomputed(c) = &self.init {
+            validate::centroids(c, self.k, rows.n_features(), Some(layout.n_total))?;
+        }
+        Ok(())
+    }
+
+    fn start<R: Rng + ?Sized>(&self, part: Part<'_, '_, T>, rng: &mut R) -> Result<Vec<T>, KMeansError> {
+        match &self.init {
+            Init::Precomputed(c) => Ok(c.clone()),
+            Init::Random => init::random_rows(part, self.k, rng),
+            Init::KMeansPlusPlus => init::kmeans_plus_plus(part, self.k, rng),
+        }
+    }
+}
+
+/// What the participants agree on before checking their rows: the total row count, and with
+/// weights the number of rows of positive weight and the largest weight.
+#[derive(Debug)]
+struct Layout {
+    n_total: usize,
+    positive: usize,
+    max_weight: f64,
+}
+
+impl Layout {
+    /// One round: every participant's row count, width, first row, and weight facts; checks
+    /// that the participants' rows tile `0..n` and have one width.
+    fn agree<T: Float>(
+        comm: &Comm<'_>,
+        rows: RowMajor<'_, T>,
+        weights: Option<&[T]>,
+        first_row: usize,
+    ) -> Result<Layout, KMeansError> {
+        let (positive, max_weight) = weights.map_or((rows.n_rows(), 1.0), |w| {
+            let valid = w
+                .iter()
+                .map(|v| v.to_f64_())
+                .filter(|v| v.is_finite() && *v >= 0.0);
+            let positive = w.iter().filter(|v| v.to_f64_() > 0.0).count();
+            (positive, valid.fold(0.0, f64::max))
+        });
+        let mine = [
+            rows.n_rows() as f64,
+            rows.n_features() as f64,
+            first_row as f64,
+            positive as f64,
+            max_weight,
+        ];
+        let all = comm.gather(&mine)?;
+        let mut parts: Vec<&Vec<f64>> = all.iter().collect();
+        parts.sort_by(|a, b| a[2].total_cmp(&b[2]));
+        let mut expected_first = 0_usize;
+        for p in &parts {
+            if p.len() != mine.len() {
+                return Err(KMeansError::Collective {
+                    reason: "participants are not running the same fit".into(),
+                });
+            }
+            if p[1] as usize != rows.n_features() {
+                return Err(KMeansError::FeatureMismatch {
+                    expected: parts[0][1] as usize,
+                    got: p[1] as usize,
+                });
+            }
+            if p[2] as usize != expected_first {
+                return Err(KMeansError::InvalidPartition {
+                    first_row: p[2] as usize,
+                    expected: expected_first,
+                });
+            }
+            expected_first += p[0] as usize;
+        }
+        Ok(Layout {
+            n_total: expected_first,
+            positive: parts.iter().map(|p| p[3] as usize).sum(),
+            max_weight: parts.iter().map(|p| p[4]).fold(0.0, f64::max),
+        })
+    }
+}
+
+/// A `&mut C` for any `C: Collective + ?Sized`, as a sized `Collective` (so it can be borrowed
+/// as `&mut dyn Collective`).
+struct Dyn<'a, C: ?Sized>(&'a mut C);
+
+impl<C: Collective + ?Sized> Collective for Dyn<'_, C> {
+    fn size(&self) -> usize {
+        self.0.size()
+    }
+    fn rank(&self) -> usize {
+        self.0.rank()
+    }
+    fn all_gather(&mut self, message: &[u8]) -> Result<Vec<Vec<u8>>, KMeansError> {
+        self.0.all_gather(message)
     }
 }

@@ -145,4 +145,68 @@ pub enum KMeansError {
         /// The number of clusters.
         k: usize,
     },
+    /// A weight buffer did not have one weight per row.
+    #[error("{weights} weights were given for {n_rows} rows")]
+    WeightCount {
+        /// The number of weights given.
+        weights: usize,
+        /// The number of rows.
+        n_rows: usize,
+    },
+    /// A sample weight was negative, NaN, infinite, or above 2⁵³.
+    #[error("the weight of row {row} is {weight}: weights must be finite, non-negative and at most 2^53")]
+    InvalidWeight {
+        /// The row (0-based, global for a fit over partitions).
+        row: usize,
+        /// The weight given.
+        weight: f64,
+    },
+    /// Every sample weight was 0, so there is nothing to cluster.
+    #[error("every weight is 0: at least one row must have a positive weight")]
+    ZeroTotalWeight,
+    /// In a fit over partitions, another participant's rows or weights were refused (that
+    /// participant reports the reason).
+    #[error("the participant holding rows from {first_row} on refused its input")]
+    PeerRefused {
+        /// The first global row of the participant that refused its input.
+        first_row: usize,
+    },
+    /// In a fit over partitions, the participants' rows do not tile `0..n` in order.
+    #[error(
+        "a participant's rows start at row {first_row}, but the previous rows end at {expected}: the partitions must tile the rows without gaps or overlaps"
+    )]
+    InvalidPartition {
+        /// The first row the participant declared.
+        first_row: usize,
+        /// Where its rows should start.
+        expected: usize,
+    },
+    /// In a fit over partitions, the exchange between participants failed.
+    #[error("the exchange between participants failed: {reason}")]
+    Collective {
+        /// What the transport reported.
+        reason: String,
+    },
+}
+
+impl KMeansError {
+    /// The same error with row indices moved by `offset` (a partition's first global row).
+    pub(crate) fn at_row_offset(self, offset: usize) -> Self {
+        match self {
+            KMeansError::NonFinite { row, column } => KMeansError::NonFinite {
+                row: row + offset,
+                column,
+            },
+            KMeansError::ValueTooLarge { row, column, limit } => KMeansError::ValueTooLarge {
+                row: row + offset,
+                column,
+                limit,
+            },
+            KMeansError::InvalidWeight { row, weight } => KMeansError::InvalidWeight {
+                row: row + offset,
+                weight,
+            },
+            other => other,
+        }
+    }
 }

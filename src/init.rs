@@ -2,10 +2,13 @@
 
 use rand::{Rng, RngExt};
 
+use crate::assign::sq_scale;
 use crate::data::RowMajor;
+use crate::error::KMeansError;
 use crate::float::Float;
 use crate::kernels::{self, sq_dist_f64};
 use crate::parallel::{chunk_rows, map_ordered, worth_parallel};
+use crate::part::{Part, quantize_sq};
 
 /// How `fit` chooses the initial centroids.
 ///
@@ -72,10 +75,147 @@ pub(crate) fn gather_rows<T: Float>(rows: RowMajor<'_, T>, idx: &[usize]) -> Vec
     out
 }
 
-/// Greedy k-means++ seeding. `rows` must hold at least `k ≥ 1` rows.
+/// Rows of `part`, wherever they are held, by global index: each participant contributes the
+/// `wanted` rows it holds (`(slot, local row)`), and every participant receives, per slot of
+/// `0..slots`, the global index and the row.
+pub(crate) fn share_rows<T: Float>(
+    part: Part<'_, '_, T>,
+    wanted: &[(usize, usize)],
+    slots: usize,
+) -> Result<(Vec<usize>, Vec<T>), KMeansError> {
+    let d = part.rows.n_features();
+    let mut mine: Vec<f64> = Vec::with_capacity(wanted.len() * (d + 2));
+    for &(slot, i) in wanted {
+        mine.push(f64::from_bits(slot as u64));
+        mine.push(f64::from_bits((part.first_row + i) as u64));
+        mine.extend(part.rows.row(i).iter().map(|v| v.to_f64_()));
+    }
+    let mut index = vec![usize::MAX; slots];
+    let mut out = vec![T::zero(); slots * d];
+    for words in part.comm.gather(&mine)? {
+        for entry in words.chunks_exact(d + 2) {
+            let slot = entry[0].to_bits() as usize;
+            if slot < slots {
+                index[slot] = entry[1].to_bits() as usize;
+                for f in 0..d {
+                    out[slot * d + f] = T::from_f64_(entry[2 + f]);
+                }
+            }
+        }
+    }
+    if index.contains(&usize::MAX) {
+        return Err(KMeansError::Collective {
+            reason: "no participant holds a row the seeding chose: the partitions do not cover the rows"
+                .into(),
+        });
+    }
+    Ok((index, out))
+}
+
+/// The `(slot, local row)` pairs of the global rows `global` that this participant holds.
+fn held(part: Part<'_, '_, impl Float>, global: &[usize]) -> Vec<(usize, usize)> {
+    let range = part.first_row..part.first_row + part.rows.n_rows();
+    global
+        .iter()
+        .enumerate()
+        .filter(|(_, g)| range.contains(g))
+        .map(|(slot, &g)| (slot, g - part.first_row))
+        .collect()
+}
+
+/// `k` distinct rows chosen at random, as centroids: uniformly without weights (the same draws
+/// as [`random_distinct_rows`] over all the rows), and with weights with probability
+/// proportional to weight, without replacement (Efraimidis–Spirakis keys `ln(u)/w`, `u` drawn
+/// per row from the run's seed and the global row index, so no draw depends on the
+/// partitioning; the k largest keys, ties to the lower row).
+pub(crate) fn random_rows<T: Float, R: Rng + ?Sized>(
+    part: Part<'_, '_, T>,
+    k: usize,
+    rng: &mut R,
+) -> Result<Vec<T>, KMeansError> {
+    let global = match part.weights {
+        None => random_distinct_rows(part.n_total, k, rng),
+        Some(w) => {
+            let seed = rng.next_u64();
+            let mut keyed: Vec<(f64, usize)> = (0..part.rows.n_rows())
+                .filter(|&i| w[i] > 0)
+                .map(|i| {
+                    let g = part.first_row + i;
+                    (uniform_open(seed, g as u64).ln() / w[i] as f64, g)
+                })
+                .collect();
+            let larger = |a: &(f64, usize), b: &(f64, usize)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
+            keyed.sort_unstable_by(larger);
+            keyed.truncate(k);
+            let mut words = Vec::with_capacity(2 * keyed.len());
+            for &(key, g) in &keyed {
+                words.push(key);
+                words.push(f64::from_bits(g as u64));
+            }
+            let mut all: Vec<(f64, usize)> = part
+                .comm
+                .gather(&words)?
+                .iter()
+                .flat_map(|p| {
+                    p.chunks_exact(2)
+                        .map(|e| (e[0], e[1].to_bits() as usize))
+                        .collect::<Vec<_>>()
+                })
+                .collect();
+            all.sort_unstable_by(larger);
+            all.truncate(k);
+            all.into_iter().map(|(_, g)| g).collect()
+        }
+    };
+    Ok(share_rows(part, &held(part, &global), k)?.1)
+}
+
+/// A uniform draw in (0, 1) from `(seed, index)` alone (SplitMix64 of their mix), so that each
+/// row's draw is the same wherever the row is held.
+fn uniform_open(seed: u64, index: u64) -> f64 {
+    let mut z = seed ^ index.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^= z >> 31;
+    ((z >> 11) as f64 + 0.5) / (1u64 << 53) as f64
+}
+
+/// This participant's offset in the global order of an exactly summed quantity whose local
+/// total is `local`, and the global total.
+fn global_offset(part: Part<'_, '_, impl Float>, local: i128) -> Result<(i128, i128), KMeansError> {
+    let all = part.comm.gather(&[local, part.first_row as i128])?;
+    let (mut offset, mut total) = (0, 0);
+    for p in &all {
+        total += p[0];
+        if (p[1] as usize) < part.first_row {
+            offset += p[0];
+        }
+    }
+    Ok((offset, total))
+}
+
+/// A draw in `[0, total)` from `u ∈ [0, 1)` (`total > 0`).
+fn target(u: f64, total: i128) -> i128 {
+    ((u * total as f64) as i128).clamp(0, total - 1)
+}
+
+/// The local row whose cumulative range `(cumulative[i-1], cumulative[i]]` covers the global
+/// draw `t`, if this participant holds it.
+fn covering(cumulative: &[i128], offset: i128, t: i128) -> Option<usize> {
+    let local_total = cumulative.last().copied().unwrap_or(0);
+    if t < offset || t >= offset + local_total {
+        return None;
+    }
+    Some(cumulative.partition_point(|&c| c <= t - offset))
+}
+
+/// Greedy k-means++ seeding over every participant's rows (at least `k ≥ 1` rows in all).
 ///
-/// Every distance goes through the tiled kernel, chunked as the assignment step is, and every
-/// sum is taken in chunk order, so the result depends on the data and the RNG only.
+/// Rows are drawn with probability proportional to `w · D²`, `D` the distance to the nearest
+/// centroid chosen so far: each row's `w · D²` is rounded to a fixed-point integer (a power of
+/// two per `2⁻⁶⁴ ×` the data's squared diameter) and the prefix sums are exact integers in
+/// global row order, so a draw picks the same row whatever the partitioning; each step's
+/// candidates are compared by their exact new potential.
 ///
 /// Most candidate distances cannot matter: a candidate `t` can only lower a row's distance `D`
 /// to its nearest centroid `c` if `d(x, t) < √D`, and `d(x, t) ≥ d(t, c) − √D`, so when
@@ -84,27 +224,29 @@ pub(crate) fn gather_rows<T: Float>(rows: RowMajor<'_, T>, idx: &[usize]) -> Vec
 /// kernel would have found no nearer; the result is identical to the unpruned computation
 /// (tested), which `prune = false` runs.
 pub(crate) fn kmeans_plus_plus<T: Float, R: Rng + ?Sized>(
-    rows: RowMajor<'_, T>,
+    part: Part<'_, '_, T>,
     k: usize,
     rng: &mut R,
-) -> Vec<T> {
+) -> Result<Vec<T>, KMeansError> {
     // Keep every candidate's distances between the two sweeps of a step (saving a second read
     // of the data, which dominates when it does not fit in cache) when they take at most a
     // quarter of the input's size (or 16 MiB); otherwise recompute the chosen candidate's. The
     // result is the same.
+    let rows = part.rows;
     let n_trials = 2 + (k as f64).ln().floor() as usize;
     let input_bytes = core::mem::size_of_val(rows.as_slice());
     let keep_distances = rows.n_rows() * n_trials * 8 <= (16 << 20).max(input_bytes / 4);
-    kmeans_plus_plus_impl(rows, k, rng, true, keep_distances)
+    kmeans_plus_plus_impl(part, k, rng, true, keep_distances)
 }
 
 pub(crate) fn kmeans_plus_plus_impl<T: Float, R: Rng + ?Sized>(
-    rows: RowMajor<'_, T>,
+    part: Part<'_, '_, T>,
     k: usize,
     rng: &mut R,
     prune: bool,
     keep_distances: bool,
-) -> Vec<T> {
+) -> Result<Vec<T>, KMeansError> {
+    let rows = part.rows;
     let n = rows.n_rows();
     let d = rows.n_features();
     let n_trials = 2 + (k as f64).ln().floor() as usize;
@@ -112,10 +254,30 @@ pub(crate) fn kmeans_plus_plus_impl<T: Float, R: Rng + ?Sized>(
     let parallel = worth_parallel(n * d * n_trials);
     // The direct kernel's distances are within this relative error of the true ones.
     let rel = kernels::direct_relative_error::<T>(d);
+    let scale = sq_scale(part, &[] as &[T]);
+    let mut cumulative = vec![0_i128; n];
 
-    let first = rng.random_range(0..n);
+    // The first centroid: uniform over the rows, or by weight.
+    let first = match part.weights {
+        None => rng.random_range(0..part.n_total),
+        Some(w) => {
+            let mut run = 0_i128;
+            for (c, &wi) in cumulative.iter_mut().zip(w) {
+                run += i128::from(wi);
+                *c = run;
+            }
+            let (offset, total) = global_offset(part, run)?;
+            let t = target(rng.random::<f64>(), total.max(1));
+            let mine: Vec<(usize, usize)> = covering(&cumulative, offset, t)
+                .map(|i| (0, i))
+                .into_iter()
+                .collect();
+            share_rows(part, &mine, 1)?.0[0]
+        }
+    };
+    let (_, first_row) = share_rows(part, &held(part, &[first]), 1)?;
     let mut centroids = Vec::with_capacity(k * d);
-    centroids.extend_from_slice(rows.row(first));
+    centroids.extend_from_slice(&first_row);
     // For every row: squared distance to its nearest chosen centroid as the kernel computed it,
     // and which centroid that is.
     let mut closest = vec![0.0_f64; n];
@@ -125,24 +287,28 @@ pub(crate) fn kmeans_plus_plus_impl<T: Float, R: Rng + ?Sized>(
         kernels::sq_distances_direct(rows, (lo, lo + out.len()), &centroids, |_, _| true, out);
     });
     let mut nearest = vec![0usize; n];
-    let mut cumulative = vec![0.0_f64; n];
 
     for _ in 1..k {
-        // Cumulative weights in row order; a draw r picks the first row whose cumulative
-        // weight reaches r (numpy's searchsorted), clipped to the last row.
-        let mut run = 0.0;
-        for (c, &w) in cumulative.iter_mut().zip(&closest) {
-            run += w;
+        // Exact potentials, cumulative in row order, placed in the global order.
+        let mut run = 0_i128;
+        for (i, (c, &w)) in cumulative.iter_mut().zip(&closest).enumerate() {
+            run += quantize_sq(w, scale) * i128::from(part.weight(i));
             *c = run;
         }
-        let potential = run;
-        let candidates: Vec<usize> = (0..n_trials)
-            .map(|_| {
-                let r = rng.random::<f64>() * potential;
-                cumulative.partition_point(|&c| c < r).min(n - 1)
-            })
-            .collect();
-        let cand_rows = gather_rows(rows, &candidates);
+        let (offset, potential) = global_offset(part, run)?;
+        // The draws are the same on every participant; the holder of each drawn row shares it.
+        let draws: Vec<f64> = (0..n_trials).map(|_| rng.random::<f64>()).collect();
+        let (candidates, cand_rows) = if potential == 0 {
+            // Every row sits on a chosen centroid: any row is as good; take the first.
+            share_rows(part, &held(part, &vec![0; n_trials]), n_trials)?
+        } else {
+            let mine: Vec<(usize, usize)> = draws
+                .iter()
+                .enumerate()
+                .filter_map(|(t, &u)| covering(&cumulative, offset, target(u, potential)).map(|i| (t, i)))
+                .collect();
+            share_rows(part, &mine, n_trials)?
+        };
         // gap[t][j]: a lower bound on the distance from candidate t to chosen centroid j.
         let n_chosen = centroids.len() / d;
         let gap: Vec<f64> = if prune {
@@ -163,9 +329,10 @@ pub(crate) fn kmeans_plus_plus_impl<T: Float, R: Rng + ?Sized>(
         let needs = |i: usize, t: usize, reach: f64| !prune || gap[t * n_chosen + nearest[i]] < reach;
         let reach_of = |i: usize| 2.0 * (closest[i] * inflate).sqrt();
         // Each chunk computes the candidate distances its rows may get nearer by (each row read
-        // once for all its candidates) and sums each candidate's gain (how much the potential
-        // would drop). A skipped pair would add an exact zero, so skipping changes no bit.
-        let per_chunk: Vec<(Vec<f64>, Vec<f64>)> =
+        // once for all its candidates) and each candidate's exact potential over its rows. A
+        // skipped pair keeps the row's own term, so skipping changes no bit.
+        let weights = part.weights;
+        let per_chunk: Vec<(Vec<i128>, Vec<f64>)> =
             map_ordered((0..n.div_ceil(chunk)).collect(), parallel, |c: usize| {
                 let (lo, hi) = (c * chunk, ((c + 1) * chunk).min(n));
                 let reach: Vec<f64> = (lo..hi).map(reach_of).collect();
@@ -177,23 +344,25 @@ pub(crate) fn kmeans_plus_plus_impl<T: Float, R: Rng + ?Sized>(
                     |i, t| needs(i, t, reach[i - lo]),
                     &mut dist,
                 );
-                let mut gain = vec![0.0; n_trials];
+                let mut potential = vec![0_i128; n_trials];
                 for i in lo..hi {
-                    for (t, g) in gain.iter_mut().enumerate() {
-                        *g += (closest[i] - dist[(i - lo) * n_trials + t]).max(0.0);
+                    let w = i128::from(weights.map_or(1, |w| w[i]));
+                    for (t, p) in potential.iter_mut().enumerate() {
+                        *p += quantize_sq(closest[i].min(dist[(i - lo) * n_trials + t]), scale) * w;
                     }
                 }
-                (gain, if keep_distances { dist } else { Vec::new() })
+                (potential, if keep_distances { dist } else { Vec::new() })
             });
-        let mut gains = vec![0.0; n_trials];
-        for (g, _) in &per_chunk {
-            for (a, b) in gains.iter_mut().zip(g) {
+        let mut potentials = vec![0_i128; n_trials];
+        for (p, _) in &per_chunk {
+            for (a, b) in potentials.iter_mut().zip(p) {
                 *a += b;
             }
         }
+        part.comm.sum_i128(&mut potentials)?;
         let mut best = 0;
         for t in 1..n_trials {
-            if gains[t] > gains[best] {
+            if potentials[t] < potentials[best] {
                 best = t;
             }
         }
@@ -229,14 +398,16 @@ pub(crate) fn kmeans_plus_plus_impl<T: Float, R: Rng + ?Sized>(
                 }
             }
         });
-        centroids.extend_from_slice(rows.row(candidates[best]));
+        let _ = candidates;
+        centroids.extend_from_slice(chosen);
     }
-    centroids
+    Ok(centroids)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::part::Solo;
     use rand::SeedableRng;
     use rand::rngs::Xoshiro256PlusPlus;
 
@@ -260,7 +431,7 @@ mod tests {
             let rows = RowMajor::new(&b.data, d).unwrap();
             let run = |prune, keep| {
                 let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
-                kmeans_plus_plus_impl(rows, k, &mut rng, prune, keep)
+                kmeans_plus_plus_impl(Solo::new(rows).part(rows), k, &mut rng, prune, keep).unwrap()
             };
             let reference = run(false, false);
             assert_eq!(run(true, true), reference);
@@ -282,7 +453,7 @@ mod tests {
         let rows = RowMajor::new(&data, 2).unwrap();
         for seed in 0..20 {
             let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
-            let c = kmeans_plus_plus(rows, 3, &mut rng);
+            let c = kmeans_plus_plus(Solo::new(rows).part(rows), 3, &mut rng).unwrap();
             let mut groups: Vec<i64> = c.chunks(2).map(|r| (r[0] / 1000.0).round() as i64).collect();
             groups.sort_unstable();
             assert_eq!(groups, [0, 1, 2], "seed {seed}");

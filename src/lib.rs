@@ -54,6 +54,8 @@
 mod algorithm;
 mod assign;
 mod builder;
+mod collective;
+mod comm;
 mod data;
 mod error;
 mod float;
@@ -61,6 +63,7 @@ mod init;
 mod kernels;
 mod model;
 mod parallel;
+mod part;
 mod refine;
 mod steps;
 mod sums;
@@ -68,6 +71,7 @@ mod update;
 mod validate;
 
 pub mod datasets;
+pub mod distributed;
 pub mod metrics;
 
 pub use algorithm::{Algorithm, StopReason};

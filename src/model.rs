@@ -39,11 +39,13 @@ pub struct KMeansModel<T> {
 }
 
 impl<T: Float> KMeansModel<T> {
-    pub(crate) fn from_run(run: RunOutcome<T>, k: usize, n_features: usize) -> Self {
-        let mut cluster_sizes = vec![0; k];
-        for &l in &run.labels {
-            cluster_sizes[l] += 1;
-        }
+    /// The model of a fit's kept run; `cluster_sizes` counts the rows of every participant.
+    pub(crate) fn from_run(
+        run: RunOutcome<T>,
+        k: usize,
+        n_features: usize,
+        cluster_sizes: Vec<usize>,
+    ) -> Self {
         KMeansModel {
             centroids: run.centroids,
             labels: run.labels,

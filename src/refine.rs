@@ -18,10 +18,12 @@ use rand::Rng;
 use rand::RngExt;
 
 use crate::algorithm::{self, FitContext, RunOutcome};
-use crate::assign::assign_all;
+use crate::assign::{assign_all, sq_scale};
 use crate::data::RowMajor;
+use crate::error::KMeansError;
 use crate::float::Float;
 use crate::kernels::sq_dist_f64;
+use crate::part::{Part, quantize_sq};
 
 /// How `fit` improves on the solution of its best run. See [`KMeans::refine`](crate::KMeans::refine).
 ///
@@ -74,22 +76,23 @@ const MIN_GAIN: f64 = 1e-4;
 
 /// Runs breathing k-means from the converged `start`; returns the best solution seen.
 pub(crate) fn breathing<T: Float, R: Rng + ?Sized>(
-    ctx: &FitContext,
+    ctx: &FitContext<'_>,
     rows: RowMajor<'_, T>,
     start: RunOutcome<T>,
     m_start: usize,
     rng: &mut R,
-) -> RunOutcome<T> {
+) -> Result<RunOutcome<T>, KMeansError> {
+    let part = ctx.part(rows);
     let d = rows.n_features();
     let k = start.centroids.len() / d;
     let mut best = start;
     // Never ask for more centroids than rows.
-    let mut m = m_start.min(rows.n_rows().saturating_sub(k)).min(k);
+    let mut m = m_start.min(part.n_total.saturating_sub(k)).min(k);
     while m > 0 {
-        let grown = breathe_in(rows, &best, m, rng);
-        let grown = algorithm::run(ctx, rows, grown);
-        let shrunk = breathe_out(rows, &grown.centroids, m);
-        let candidate = algorithm::run(ctx, rows, shrunk);
+        let grown = breathe_in(part, &best, m, rng)?;
+        let grown = algorithm::run(ctx, rows, grown)?;
+        let shrunk = breathe_out(part, &grown.centroids, m)?;
+        let candidate = algorithm::run(ctx, rows, shrunk)?;
         if candidate.inertia < best.inertia * (1.0 - MIN_GAIN) {
             best = candidate;
         } else {
@@ -99,33 +102,40 @@ pub(crate) fn breathing<T: Float, R: Rng + ?Sized>(
             m -= 1;
         }
     }
-    best
+    Ok(best)
 }
 
 /// `k + m` centroids: the current ones, plus one next to each of the `m` highest-error centroids
 /// (skipping neighbours of those already chosen), offset by a small random vector.
 fn breathe_in<T: Float, R: Rng + ?Sized>(
-    rows: RowMajor<'_, T>,
+    part: Part<'_, '_, T>,
     run: &RunOutcome<T>,
     m: usize,
     rng: &mut R,
-) -> Vec<T> {
+) -> Result<Vec<T>, KMeansError> {
+    let rows = part.rows;
     let d = rows.n_features();
     let c = &run.centroids;
     let k = c.len() / d;
-    let mut error = vec![0.0_f64; k];
-    let mut count = vec![0usize; k];
-    for (row, &l) in rows.rows().zip(&run.labels) {
-        error[l] += sq_dist_f64(row, &c[l * d..(l + 1) * d]);
-        count[l] += 1;
+    // Each cluster's error Σ w·‖x − c‖² and weight, exactly, over every participant.
+    let scale = sq_scale(part, c);
+    let mut exact_error = vec![0_i128; k];
+    let mut weight = vec![0_i64; k];
+    for (i, (row, &l)) in rows.rows().zip(&run.labels).enumerate() {
+        let w = part.weight(i);
+        exact_error[l] += quantize_sq(sq_dist_f64(row, &c[l * d..(l + 1) * d]), scale) * i128::from(w);
+        weight[l] += w;
     }
+    part.comm.sum_i128(&mut exact_error)?;
+    part.comm.sum_i64(&mut weight)?;
+    let error: Vec<f64> = exact_error.iter().map(|&e| e as f64 / scale).collect();
     let order = sorted_by(&error, true);
     let chosen = pick_unfrozen(c, d, &order, m);
     let mut out = c.clone();
     for &j in &chosen {
         // Offset: a random direction scaled to a tenth of the cluster's RMS radius, so the new
         // centroid starts inside the cluster it is meant to split.
-        let radius = (error[j] / count[j].max(1) as f64).sqrt().max(f64::MIN_POSITIVE);
+        let radius = (error[j] / weight[j].max(1) as f64).sqrt().max(f64::MIN_POSITIVE);
         let dir: Vec<f64> = (0..d).map(|_| rng.random::<f64>() - 0.5).collect();
         let norm = dir
             .iter()
@@ -139,12 +149,13 @@ fn breathe_in<T: Float, R: Rng + ?Sized>(
             ));
         }
     }
-    out
+    Ok(out)
 }
 
 /// `k` centroids: `centroids` (`k + m` of them) less the `m` of least utility, skipping
 /// neighbours of those already removed.
-fn breathe_out<T: Float>(rows: RowMajor<'_, T>, centroids: &[T], m: usize) -> Vec<T> {
+fn breathe_out<T: Float>(part: Part<'_, '_, T>, centroids: &[T], m: usize) -> Result<Vec<T>, KMeansError> {
+    let rows = part.rows;
     let d = rows.n_features();
     let total = centroids.len() / d;
     let n = rows.n_rows();
@@ -157,10 +168,15 @@ fn breathe_out<T: Float>(rows: RowMajor<'_, T>, centroids: &[T], m: usize) -> Ve
         Some(&mut second_sq),
         None,
     );
-    let mut utility = vec![0.0_f64; total];
+    // Each centroid's utility Σ w·(second − best), exactly, over every participant.
+    let scale = sq_scale(part, centroids);
+    let mut exact_utility = vec![0_i128; total];
     for i in 0..n {
-        utility[labels[i]] += (second_sq[i] - best_sq[i]).max(0.0);
+        let gap = (second_sq[i] - best_sq[i]).max(0.0);
+        exact_utility[labels[i]] += quantize_sq(gap, scale) * i128::from(part.weight(i));
     }
+    part.comm.sum_i128(&mut exact_utility)?;
+    let utility: Vec<f64> = exact_utility.iter().map(|&u| u as f64).collect();
     let order = sorted_by(&utility, false);
     let removed = pick_unfrozen(centroids, d, &order, m);
     let mut out = Vec::with_capacity((total - removed.len()) * d);
@@ -169,7 +185,7 @@ fn breathe_out<T: Float>(rows: RowMajor<'_, T>, centroids: &[T], m: usize) -> Ve
             out.extend_from_slice(&centroids[j * d..(j + 1) * d]);
         }
     }
-    out
+    Ok(out)
 }
 
 /// Indices sorted by value (descending or ascending), ties by index.

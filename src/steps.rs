@@ -12,6 +12,7 @@ use crate::error::KMeansError;
 use crate::float::Float;
 use crate::init::{gather_rows, random_distinct_rows};
 use crate::kernels::{nearest_direct, sq_dist_f64};
+use crate::part::Solo;
 use crate::sums::{ClusterSums, SumFrame};
 use crate::update;
 use crate::validate;
@@ -224,9 +225,10 @@ pub fn compute_means<T: Float>(
     validate::centroids(centroids, k, n_features, None)?;
     validate::values(rows)?;
     validate::labels(labels, rows.n_rows(), k)?;
+    let solo = Solo::new(rows);
     let frame = SumFrame::new(rows);
-    let mut acc = ClusterSums::from_labels(rows, labels, k, &frame);
-    update::relocate_empty_clusters(rows, labels, centroids, &mut acc, &frame);
+    let mut acc = ClusterSums::from_labels(rows, labels, k, &frame, None);
+    update::relocate_empty_clusters(solo.part(rows), labels, centroids, &mut acc, &frame)?;
     let mut out = vec![T::zero(); centroids.len()];
     update::finish_means(&acc, &frame, centroids, &mut out);
     Ok(out)

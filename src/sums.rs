@@ -1,17 +1,18 @@
 //! Exact cluster sums: the fixed-point frame of a dataset ([`SumFrame`]) and per-cluster sums and
 //! counts in it ([`ClusterSums`]).
 //!
-//! Each value is scaled by a power of two chosen from its feature's largest magnitude and the row
-//! count, rounded to an integer, and added in i64, which cannot overflow. Integer sums are exact,
+//! Each value is scaled by a power of two chosen from its feature's largest magnitude (so that it
+//! stays within 2⁵⁰), rounded to an integer, multiplied by the row's quantized weight (1 without
+//! weights) and added in i128, which cannot overflow (total weight ≤ 2⁶², so sums ≤ 2¹¹²). Integer sums are exact,
 //! so they do not depend on the order of the additions: Lloyd's sums (accumulated in the
 //! assignment tiles), sums over labels in any chunking or thread count, and the bounded
 //! algorithms' running sums (updated only for the rows that change cluster) are all the same
-//! integers, bit for bit. Quantisation moves a mean by at most half a quantum,
-//! `max|x| · max(n / 2⁶¹, 2⁻⁵⁰)`: below the `n · max|x| · 2⁻⁵³` of f64 summation in row order once
-//! n passes a few rows.
+//! integers, bit for bit, and so are sums over any partition of the rows merged in any order.
+//! Quantisation moves a mean by at most half a quantum, `max|x| · 2⁻⁵⁰`: below the
+//! `n · max|x| · 2⁻⁵³` of f64 summation in row order once n passes a few rows.
 //!
-//! The frame needs only each feature's range and the row count ([`FeatureRange`], mergeable), so
-//! it can be built from data seen in pieces; sums in one frame merge by integer addition.
+//! The frame needs only each feature's range ([`FeatureRange`], mergeable), not the row count or
+//! the weights, so rows repeated or weighted, present in one piece or many, meet the same frame.
 
 use crate::data::RowMajor;
 use crate::float::Float;
@@ -36,6 +37,11 @@ impl FeatureRange {
 
     /// The range of `rows`, per chunk in parallel.
     pub(crate) fn of<T: Float>(rows: RowMajor<'_, T>) -> Self {
+        Self::of_weighted(rows, None)
+    }
+
+    /// The range of the rows of `rows` whose weight is positive (all rows without weights).
+    pub(crate) fn of_weighted<T: Float>(rows: RowMajor<'_, T>, weights: Option<&[i64]>) -> Self {
         let n = rows.n_rows();
         let d = rows.n_features();
         let chunk = chunk_rows(n, 1, d);
@@ -44,7 +50,11 @@ impl FeatureRange {
             worth_parallel(n * d),
             |c: usize| {
                 let mut range = FeatureRange::empty(d);
-                for row in rows.slice_rows(c * chunk, (c + 1) * chunk).rows() {
+                let first = c * chunk;
+                for (r, row) in rows.slice_rows(first, first + chunk).rows().enumerate() {
+                    if weights.is_some_and(|w| w[first + r] == 0) {
+                        continue;
+                    }
                     for f in 0..d {
                         let v = row[f].to_f64_();
                         range.lo[f] = range.lo[f].min(v);
@@ -59,6 +69,28 @@ impl FeatureRange {
             total.merge(r);
         }
         total
+    }
+
+    /// Per feature: (smallest, largest), +∞/−∞ for no rows.
+    pub(crate) fn bounds(&self) -> (&[f64], &[f64]) {
+        (&self.lo, &self.hi)
+    }
+
+    /// The range from its bounds (as [`bounds`](Self::bounds) returns them).
+    pub(crate) fn from_bounds(lo: Vec<f64>, hi: Vec<f64>) -> Self {
+        FeatureRange { lo, hi }
+    }
+
+    /// An upper bound on the squared distance between any two points of the box, rounded up
+    /// (0 for an empty or single-point box).
+    pub(crate) fn sq_diameter(&self) -> f64 {
+        let mut total = 0.0;
+        for (&l, &h) in self.lo.iter().zip(&self.hi) {
+            if h > l {
+                total += (h - l) * (h - l);
+            }
+        }
+        total * (1.0 + 1e-9)
     }
 
     /// Widens `self` to cover `other` too.
@@ -78,19 +110,19 @@ pub(crate) struct SumFrame {
 }
 
 impl SumFrame {
-    /// The frame for `rows`: origin 0, scale the largest power of two that keeps the sum of `n`
-    /// rows within 2⁶¹.
+    /// The frame for `rows`: origin 0, per feature the largest power of two that keeps every
+    /// scaled value within 2⁵⁰.
     pub(crate) fn new<T: Float>(rows: RowMajor<'_, T>) -> Self {
-        SumFrame::from_range(&FeatureRange::of(rows), rows.n_rows())
+        SumFrame::from_range(&FeatureRange::of(rows))
     }
 
-    /// The frame for `n` rows whose features lie in `range`.
-    pub(crate) fn from_range(range: &FeatureRange, n: usize) -> Self {
+    /// The frame for rows whose features lie in `range`.
+    pub(crate) fn from_range(range: &FeatureRange) -> Self {
         let (lo, hi) = (&range.lo, &range.hi);
         let d = lo.len();
-        // Each stored value stays within 2⁵⁰ (for the rounding trick in `quantize`) and n of them
-        // within 2⁶¹ (so no i64 sum can overflow).
-        let per_row_limit = ((1u64 << 61) as f64 / n.max(1) as f64).min((1u64 << 50) as f64);
+        // Each stored value stays within 2⁵⁰ (for the rounding trick in `quantize`); with a total
+        // weight ≤ 2⁶² no i128 sum can overflow.
+        let per_row_limit = (1u64 << 50) as f64;
         let mut scale = vec![1.0; d];
         for f in 0..d {
             if lo[f] > hi[f] {
@@ -118,45 +150,54 @@ impl SumFrame {
         (v * scale + SHIFT).to_bits() as i64 - SHIFT.to_bits() as i64
     }
 
-    /// Adds `row` to cluster `j` of `acc`.
+    /// Adds `row`, of quantized weight `weight`, to cluster `j` of `acc`.
     #[inline]
-    pub(crate) fn add_row<T: Float>(&self, acc: &mut ClusterSums, j: usize, row: &[T]) {
+    pub(crate) fn add_row<T: Float>(&self, acc: &mut ClusterSums, j: usize, row: &[T], weight: i64) {
         let d = row.len();
-        acc.counts[j] += 1;
-        for ((s, &v), &c) in acc.sums[j * d..(j + 1) * d].iter_mut().zip(row).zip(&self.scale) {
-            *s += Self::quantize(v.to_f64_(), c);
+        acc.weights[j] += weight;
+        let sums = &mut acc.sums[j * d..(j + 1) * d];
+        if weight == 1 {
+            for ((s, &v), &c) in sums.iter_mut().zip(row).zip(&self.scale) {
+                *s += i128::from(Self::quantize(v.to_f64_(), c));
+            }
+        } else {
+            for ((s, &v), &c) in sums.iter_mut().zip(row).zip(&self.scale) {
+                *s += i128::from(Self::quantize(v.to_f64_(), c)) * i128::from(weight);
+            }
         }
     }
 
-    /// Takes `row` out of cluster `j` of `acc`.
+    /// Takes `row`, of quantized weight `weight`, out of cluster `j` of `acc`.
     #[inline]
-    pub(crate) fn remove_row<T: Float>(&self, acc: &mut ClusterSums, j: usize, row: &[T]) {
+    pub(crate) fn remove_row<T: Float>(&self, acc: &mut ClusterSums, j: usize, row: &[T], weight: i64) {
         let d = row.len();
-        acc.counts[j] -= 1;
+        acc.weights[j] -= weight;
         for ((s, &v), &c) in acc.sums[j * d..(j + 1) * d].iter_mut().zip(row).zip(&self.scale) {
-            *s -= Self::quantize(v.to_f64_(), c);
+            *s -= i128::from(Self::quantize(v.to_f64_(), c)) * i128::from(weight);
         }
     }
 
-    /// The mean of feature `f` of a cluster from its fixed-point `sum` over `count ≥ 1` rows.
+    /// The mean of feature `f` of a cluster from its fixed-point `sum` and its total quantized
+    /// weight `weight ≥ 1`.
     #[inline]
-    pub(crate) fn mean(&self, sum: i64, count: usize, f: usize) -> f64 {
-        sum as f64 / count as f64 / self.scale[f]
+    pub(crate) fn mean(&self, sum: i128, weight: i64, f: usize) -> f64 {
+        sum as f64 / weight as f64 / self.scale[f]
     }
 }
 
-/// Per-cluster sums (`k × d`, fixed point in a [`SumFrame`]) and row counts.
+/// Per-cluster weighted sums (`k × d`, fixed point in a [`SumFrame`]) and total quantized
+/// weights (row counts without weights).
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct ClusterSums {
-    pub sums: Vec<i64>,
-    pub counts: Vec<usize>,
+    pub sums: Vec<i128>,
+    pub weights: Vec<i64>,
 }
 
 impl ClusterSums {
     pub(crate) fn zeros(k: usize, n_features: usize) -> Self {
         ClusterSums {
             sums: vec![0; k * n_features],
-            counts: vec![0; k],
+            weights: vec![0; k],
         }
     }
 
@@ -165,17 +206,18 @@ impl ClusterSums {
         for (a, b) in self.sums.iter_mut().zip(&other.sums) {
             *a += b;
         }
-        for (a, b) in self.counts.iter_mut().zip(&other.counts) {
+        for (a, b) in self.weights.iter_mut().zip(&other.weights) {
             *a += b;
         }
     }
 
-    /// Sums of `rows` by `labels`, per chunk in parallel.
+    /// Sums of `rows` (quantized `weights`, or 1 each) by `labels`, per chunk in parallel.
     pub(crate) fn from_labels<T: Float>(
         rows: RowMajor<'_, T>,
         labels: &[usize],
         k: usize,
         frame: &SumFrame,
+        weights: Option<&[i64]>,
     ) -> Self {
         let d = rows.n_features();
         let chunk = chunk_rows(rows.n_rows(), k, d);
@@ -183,8 +225,8 @@ impl ClusterSums {
         let partials = map_ordered(tasks, worth_parallel(rows.n_rows() * d), |(c, chunk_labels)| {
             let part = rows.slice_rows(c * chunk, (c + 1) * chunk);
             let mut s = ClusterSums::zeros(k, d);
-            for (row, &l) in part.rows().zip(chunk_labels) {
-                frame.add_row(&mut s, l, row);
+            for (r, (row, &l)) in part.rows().zip(chunk_labels).enumerate() {
+                frame.add_row(&mut s, l, row, weights.map_or(1, |w| w[c * chunk + r]));
             }
             s
         });
@@ -204,14 +246,25 @@ impl ClusterSums {
         old_labels: &[usize],
         labels: &[usize],
         frame: &SumFrame,
+        weights: Option<&[i64]>,
     ) {
         for (i, (&old, &new)) in old_labels.iter().zip(labels).enumerate() {
             if old != new {
                 let row = rows.row(i);
-                frame.remove_row(self, old, row);
-                frame.add_row(self, new, row);
+                let w = weights.map_or(1, |w| w[i]);
+                frame.remove_row(self, old, row, w);
+                frame.add_row(self, new, row, w);
             }
         }
+    }
+
+    /// The sums of every participant, merged exactly.
+    pub(crate) fn all_reduce(
+        &mut self,
+        comm: &crate::comm::Comm<'_>,
+    ) -> Result<(), crate::error::KMeansError> {
+        comm.sum_i128(&mut self.sums)?;
+        comm.sum_i64(&mut self.weights)
     }
 }
 
@@ -229,11 +282,11 @@ mod tests {
         let rows = RowMajor::new(&data, d).unwrap();
         let frame = SumFrame::new(rows);
         let labels: Vec<usize> = (0..n).map(|i| (i * 31) % 7).collect();
-        let all = ClusterSums::from_labels(rows, &labels, 7, &frame);
+        let all = ClusterSums::from_labels(rows, &labels, 7, &frame, None);
         // Reverse order, one row at a time.
         let mut reversed = ClusterSums::zeros(7, d);
         for i in (0..n).rev() {
-            frame.add_row(&mut reversed, labels[i], rows.row(i));
+            frame.add_row(&mut reversed, labels[i], rows.row(i), 1);
         }
         assert_eq!(all, reversed);
         // Moving rows between clusters equals summing the new labels from scratch.
@@ -243,11 +296,11 @@ mod tests {
             .map(|(i, &l)| if i % 5 == 0 { (l + 3) % 7 } else { l })
             .collect();
         let mut updated = all.clone();
-        updated.update_moved(rows, &labels, &moved, &frame);
-        assert_eq!(updated, ClusterSums::from_labels(rows, &moved, 7, &frame));
+        updated.update_moved(rows, &labels, &moved, &frame, None);
+        assert_eq!(updated, ClusterSums::from_labels(rows, &moved, 7, &frame, None));
         // The means agree with f64 means far below the data's spread.
         let means: Vec<f64> = (0..7 * d)
-            .map(|e| frame.mean(all.sums[e], all.counts[e / d], e % d))
+            .map(|e| frame.mean(all.sums[e], all.weights[e / d], e % d))
             .collect();
         for j in 0..7 {
             for f in 0..d {
@@ -256,9 +309,8 @@ mod tests {
                     s += data[i * d + f];
                     c += 1.0;
                 }
-                // A quantum (at most 2 · max|x| · max(n / 2⁶¹, 2⁻⁵⁰)) plus f64 rounding of the
-                // reference.
-                let quantum = 2.0 * 1.1e6 * (n as f64 / 2.0_f64.powi(61)).max(2.0_f64.powi(-50));
+                // A quantum (at most 2 · max|x| · 2⁻⁵⁰) plus f64 rounding of the reference.
+                let quantum = 2.0 * 1.1e6 * 2.0_f64.powi(-50);
                 let err = (means[j * d + f] - s / c).abs();
                 assert!(err <= quantum + 1e-9, "{} vs {}", means[j * d + f], s / c);
             }
@@ -272,6 +324,6 @@ mod tests {
         let mut range = FeatureRange::of(rows.slice_rows(60, 100));
         range.merge(&FeatureRange::of(rows.slice_rows(0, 60)));
         assert_eq!(range, FeatureRange::of(rows));
-        assert_eq!(SumFrame::from_range(&range, 100), SumFrame::new(rows));
+        assert_eq!(SumFrame::from_range(&range), SumFrame::new(rows));
     }
 }

@@ -2,35 +2,42 @@
 //! [`compute_means`](crate::compute_means): the empty-cluster policy and the division of the
 //! exact sums ([`crate::sums`]) into new centroids.
 
-use crate::data::RowMajor;
+use crate::error::KMeansError;
 use crate::float::Float;
 use crate::kernels::sq_dist_f64;
+use crate::part::Part;
 use crate::sums::{ClusterSums, SumFrame};
 
-/// Gives every empty cluster a row, as scikit-learn does: the rows farthest from the centroid
-/// they were assigned to (largest first, lower row index first on equal distance) are taken out
-/// of their clusters' sums and each becomes the whole of one empty cluster (lowest cluster index
-/// first). Rows at distance 0 are never moved, so with fewer distinct rows than k some clusters
-/// stay empty. Returns how many clusters were filled. `labels` are left as they are: the next
-/// assignment step moves the rows.
+/// Gives every empty cluster a row, as scikit-learn does: among every participant's rows of
+/// positive weight, the rows farthest from the centroid they were assigned to (largest first,
+/// lower global row index first on equal distance) are taken out of their clusters' sums and
+/// each becomes the whole of one empty cluster (lowest cluster index first). Rows at distance 0
+/// are never moved, so with fewer distinct rows than k some clusters stay empty. `acc` holds the
+/// sums over all participants (merged), so every participant makes the same moves. Returns how
+/// many clusters were filled. `labels` are left as they are: the next assignment step moves
+/// the rows.
+///
+/// What crosses between participants: each one's `m` farthest rows (distance, global index,
+/// label, weight, values), m the number of empty clusters.
 pub(crate) fn relocate_empty_clusters<T: Float, C: Float>(
-    rows: RowMajor<'_, T>,
+    part: Part<'_, '_, T>,
     labels: &[usize],
     centroids: &[C],
     acc: &mut ClusterSums,
     frame: &SumFrame,
-) -> usize {
+) -> Result<usize, KMeansError> {
+    let rows = part.rows;
     let d = rows.n_features();
-    let empty: Vec<usize> = (0..acc.counts.len()).filter(|&j| acc.counts[j] == 0).collect();
+    let empty: Vec<usize> = (0..acc.weights.len()).filter(|&j| acc.weights[j] == 0).collect();
     if empty.is_empty() {
-        return 0;
+        return Ok(0);
     }
     let dist: Vec<f64> = rows
         .rows()
         .zip(labels)
         .map(|(row, &l)| sq_dist_f64(row, &centroids[l * d..(l + 1) * d]))
         .collect();
-    let mut order: Vec<usize> = (0..rows.n_rows()).collect();
+    let mut order: Vec<usize> = (0..rows.n_rows()).filter(|&i| part.weight(i) > 0).collect();
     let farther = |a: &usize, b: &usize| dist[*b].total_cmp(&dist[*a]).then(a.cmp(b));
     let take = empty.len().min(order.len());
     if take < order.len() {
@@ -38,24 +45,40 @@ pub(crate) fn relocate_empty_clusters<T: Float, C: Float>(
     }
     order.truncate(take);
     order.sort_unstable_by(farther);
+    // This participant's candidates as words: distance, global row, label, weight, values.
+    let mut mine: Vec<f64> = Vec::with_capacity(order.len() * (d + 4));
+    for &i in &order {
+        mine.push(dist[i]);
+        mine.push(f64::from_bits((part.first_row + i) as u64));
+        mine.push(f64::from_bits(labels[i] as u64));
+        mine.push(f64::from_bits(part.weight(i) as u64));
+        mine.extend(rows.row(i).iter().map(|v| v.to_f64_()));
+    }
+    let mut candidates: Vec<Vec<f64>> = part
+        .comm
+        .gather(&mine)?
+        .iter()
+        .flat_map(|words| words.chunks_exact(d + 4).map(<[f64]>::to_vec).collect::<Vec<_>>())
+        .collect();
+    candidates.sort_by(|a, b| b[0].total_cmp(&a[0]).then(a[1].to_bits().cmp(&b[1].to_bits())));
     let mut filled = 0;
-    for (&j, &i) in empty.iter().zip(&order) {
-        if dist[i] <= 0.0 {
+    for (&j, c) in empty.iter().zip(&candidates) {
+        if c[0] <= 0.0 {
             break;
         }
-        let row = rows.row(i);
-        frame.remove_row(acc, labels[i], row);
-        frame.add_row(acc, j, row);
+        let (label, weight) = (c[2].to_bits() as usize, c[3].to_bits() as i64);
+        frame.remove_row(acc, label, &c[4..], weight);
+        frame.add_row(acc, j, &c[4..], weight);
         filled += 1;
     }
-    filled
+    Ok(filled)
 }
 
 /// New centroids: each cluster's mean; a cluster that is still empty keeps its previous centroid
 /// (so no centroid is ever NaN).
 pub(crate) fn finish_means<C: Float>(acc: &ClusterSums, frame: &SumFrame, previous: &[C], out: &mut [C]) {
-    let d = previous.len() / acc.counts.len().max(1);
-    for (j, &count) in acc.counts.iter().enumerate() {
+    let d = previous.len() / acc.weights.len().max(1);
+    for (j, &count) in acc.weights.iter().enumerate() {
         let o = &mut out[j * d..(j + 1) * d];
         if count == 0 {
             o.copy_from_slice(&previous[j * d..(j + 1) * d]);
@@ -67,20 +90,22 @@ pub(crate) fn finish_means<C: Float>(acc: &ClusterSums, frame: &SumFrame, previo
     }
 }
 
-/// The whole update step of one iteration: fills the empty clusters of `acc` (the sums of `rows`
-/// by `labels`, computed against `centroids`), writes the new centroids into `out`, and returns
-/// the total squared shift `Σⱼ ‖outⱼ − centroidsⱼ‖²`.
+/// The whole update step of one iteration: merges every participant's `acc` (this one's: the
+/// sums of its rows by `labels`, computed against `centroids`), fills the empty clusters, writes
+/// the new centroids into `out`, and returns the total squared shift
+/// `Σⱼ ‖outⱼ − centroidsⱼ‖²`.
 pub(crate) fn next_centroids<T: Float>(
-    rows: RowMajor<'_, T>,
+    part: Part<'_, '_, T>,
     labels: &[usize],
     centroids: &[f64],
     acc: &mut ClusterSums,
     frame: &SumFrame,
     out: &mut [f64],
-) -> f64 {
-    relocate_empty_clusters(rows, labels, centroids, acc, frame);
+) -> Result<f64, KMeansError> {
+    acc.all_reduce(part.comm)?;
+    relocate_empty_clusters(part, labels, centroids, acc, frame)?;
     finish_means(acc, frame, centroids, out);
-    total_sq_shift(centroids, out)
+    Ok(total_sq_shift(centroids, out))
 }
 
 /// `Σⱼ ‖aⱼ − bⱼ‖²` in f64.
@@ -91,6 +116,8 @@ pub(crate) fn total_sq_shift(a: &[f64], b: &[f64]) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::data::RowMajor;
+    use crate::part::Solo;
 
     #[test]
     fn empty_cluster_takes_the_farthest_row() {
@@ -100,9 +127,9 @@ mod tests {
         let labels = [0, 0, 0];
         let cents = [0.0, 100.0];
         let frame = SumFrame::new(rows);
-        let mut acc = ClusterSums::from_labels(rows, &labels, 2, &frame);
+        let mut acc = ClusterSums::from_labels(rows, &labels, 2, &frame, None);
         assert_eq!(
-            relocate_empty_clusters(rows, &labels, &cents, &mut acc, &frame),
+            relocate_empty_clusters(Solo::new(rows).part(rows), &labels, &cents, &mut acc, &frame).unwrap(),
             1
         );
         let mut out = [0.0; 2];
@@ -117,9 +144,9 @@ mod tests {
         let labels = [0, 0, 0];
         let cents = [2.0_f32, 2.0];
         let frame = SumFrame::new(rows);
-        let mut acc = ClusterSums::from_labels(rows, &labels, 2, &frame);
+        let mut acc = ClusterSums::from_labels(rows, &labels, 2, &frame, None);
         assert_eq!(
-            relocate_empty_clusters(rows, &labels, &cents, &mut acc, &frame),
+            relocate_empty_clusters(Solo::new(rows).part(rows), &labels, &cents, &mut acc, &frame).unwrap(),
             0
         );
         let mut out = [0.0_f32; 2];

@@ -8,7 +8,13 @@ use crate::float::Float;
 /// Checks every value of `rows` once: finite, and small enough that squared distances between
 /// rows (and the f64 sums built from them) cannot overflow.
 pub(crate) fn values<T: Float>(rows: RowMajor<'_, T>) -> Result<(), KMeansError> {
-    let limit = magnitude_limit::<T>(rows.n_features(), rows.n_rows());
+    values_in(rows, rows.n_rows() as f64)
+}
+
+/// [`values`] for rows that are part of a fit over `total_weight` rows' worth of weight (all
+/// participants, weights counted), which bounds the inertia.
+pub(crate) fn values_in<T: Float>(rows: RowMajor<'_, T>, total_weight: f64) -> Result<(), KMeansError> {
+    let limit = magnitude_limit::<T>(rows.n_features(), total_weight);
     // A branch-free test over blocks of values (it vectorises: NaN and ±∞ fail the compare),
     // and the exact scan, which names the first offending value, only for a failing block.
     const BLOCK: usize = 1024;
@@ -41,11 +47,11 @@ pub(crate) fn values<T: Float>(rows: RowMajor<'_, T>) -> Result<(), KMeansError>
 /// `n_features · (2L)²`, and the kernels also form half squared norms and their differences, so
 /// we keep that bound 8× under `T::MAX`. Inertia is accumulated in f64 over all rows, which
 /// bounds `L` for f64 data by the row count too.
-pub(crate) fn magnitude_limit<T: Float>(n_features: usize, n_rows: usize) -> f64 {
+pub(crate) fn magnitude_limit<T: Float>(n_features: usize, n_rows: f64) -> f64 {
     let t_max = T::max_value().to_f64_();
     let d = n_features.max(1) as f64;
     let in_t = (t_max / (32.0 * d)).sqrt();
-    let in_f64 = (f64::MAX / (32.0 * d * n_rows.max(1) as f64)).sqrt();
+    let in_f64 = (f64::MAX / (32.0 * d * n_rows.max(1.0))).sqrt();
     in_t.min(in_f64)
 }
 
@@ -65,7 +71,7 @@ pub(crate) fn centroids<T: Float>(
             expected: k * n_features,
         });
     }
-    let limit = fit_rows.map_or(f64::INFINITY, |n| magnitude_limit::<T>(n_features, n));
+    let limit = fit_rows.map_or(f64::INFINITY, |n| magnitude_limit::<T>(n_features, n as f64));
     for (i, v) in c.iter().enumerate() {
         let (row, column) = (i / n_features, i % n_features);
         if !v.is_finite() {
@@ -74,6 +80,28 @@ pub(crate) fn centroids<T: Float>(
         if v.to_f64_().abs() > limit {
             return Err(KMeansError::CentroidTooLarge { row, column, limit });
         }
+    }
+    Ok(())
+}
+
+/// Checks sample weights: one per row, each finite, non-negative and at most 2⁵³ (so that
+/// integer weights stay exact).
+pub(crate) fn weights<T: Float>(weights: &[T], n_rows: usize) -> Result<(), KMeansError> {
+    if weights.len() != n_rows {
+        return Err(KMeansError::WeightCount {
+            weights: weights.len(),
+            n_rows,
+        });
+    }
+    const MAX_WEIGHT: f64 = 9_007_199_254_740_992.0; // 2⁵³
+    if let Some(row) = weights.iter().position(|w| {
+        let w = w.to_f64_();
+        !(w.is_finite() && (0.0..=MAX_WEIGHT).contains(&w))
+    }) {
+        return Err(KMeansError::InvalidWeight {
+            row,
+            weight: weights[row].to_f64_(),
+        });
     }
     Ok(())
 }
@@ -120,7 +148,7 @@ mod tests {
 
     #[test]
     fn f32_limit_admits_1e18_in_two_features() {
-        assert!(magnitude_limit::<f32>(2, 1000) > 1e18);
-        assert!(magnitude_limit::<f64>(2, 1000) > 1e150);
+        assert!(magnitude_limit::<f32>(2, 1000.0) > 1e18);
+        assert!(magnitude_limit::<f64>(2, 1000.0) > 1e150);
     }
 }

@@ -504,7 +504,7 @@ const F32_PINNED: &[Pinned<f32>] = &[
         centroids: 0x12ca0df7f2570cf4,
         first_centroid: &[-9.235868, -8.782085],
         labels: 0x566bb723b241e921,
-        inertia: 0x40ce852967dc2f79, // 15626.323482058697
+        inertia: 0x40ce852967dc2f96, // 15626.32348205875
         n_iter: 3,
         converged: true,
     },
@@ -513,7 +513,7 @@ const F32_PINNED: &[Pinned<f32>] = &[
         centroids: 0xd724cfe660e844c4,
         first_centroid: &[-9.242018, -8.815324],
         labels: 0xc86fa59f683a58c6,
-        inertia: 0x40cef6a6dc0f68dc, // 15853.303590704156
+        inertia: 0x40cef6a6dc0f68f5, // 15853.303590704201
         n_iter: 26,
         converged: true,
     },
@@ -522,7 +522,7 @@ const F32_PINNED: &[Pinned<f32>] = &[
         centroids: 0xd724cfe660e844c4,
         first_centroid: &[-9.242018, -8.815324],
         labels: 0xc86fa59f683a58c6,
-        inertia: 0x40cef6a6dc0f68dc, // 15853.303590704156
+        inertia: 0x40cef6a6dc0f68f5, // 15853.303590704201
         n_iter: 26,
         converged: true,
     },
@@ -531,7 +531,7 @@ const F32_PINNED: &[Pinned<f32>] = &[
         centroids: 0xd724cfe660e844c4,
         first_centroid: &[-9.242018, -8.815324],
         labels: 0xc86fa59f683a58c6,
-        inertia: 0x40cef6a6dc0f68dc, // 15853.303590704156
+        inertia: 0x40cef6a6dc0f68f5, // 15853.303590704201
         n_iter: 26,
         converged: true,
     },
@@ -540,7 +540,7 @@ const F32_PINNED: &[Pinned<f32>] = &[
         centroids: 0xd724cfe660e844c4,
         first_centroid: &[-9.242018, -8.815324],
         labels: 0xc86fa59f683a58c6,
-        inertia: 0x40cef6a6dc0f68dc, // 15853.303590704156
+        inertia: 0x40cef6a6dc0f68f5, // 15853.303590704201
         n_iter: 26,
         converged: true,
     },
@@ -549,7 +549,7 @@ const F32_PINNED: &[Pinned<f32>] = &[
         centroids: 0x78047216f20b61f9,
         first_centroid: &[-4.012833, 2.403702],
         labels: 0xd29132e9d2f3fe22,
-        inertia: 0x40cf05110f0e332a, // 15882.133271956427
+        inertia: 0x40cf05110f0e334e, // 15882.133271956493
         n_iter: 13,
         converged: true,
     },
@@ -558,7 +558,7 @@ const F32_PINNED: &[Pinned<f32>] = &[
         centroids: 0x67150066277cbce5,
         first_centroid: &[2.9594436, -2.1133773],
         labels: 0x1f82209ae557a285,
-        inertia: 0x40cf2faf4370e2c0, // 15967.369245634764
+        inertia: 0x40cf2faf4370e2e8, // 15967.369245634836
         n_iter: 11,
         converged: true,
     },
@@ -567,7 +567,7 @@ const F32_PINNED: &[Pinned<f32>] = &[
         centroids: 0x67150066277cbce5,
         first_centroid: &[2.9594436, -2.1133773],
         labels: 0x1f82209ae557a285,
-        inertia: 0x40cf2faf4370e2c0, // 15967.369245634764
+        inertia: 0x40cf2faf4370e2e8, // 15967.369245634836
         n_iter: 11,
         converged: true,
     },
@@ -576,7 +576,7 @@ const F32_PINNED: &[Pinned<f32>] = &[
         centroids: 0x67150066277cbce5,
         first_centroid: &[2.9594436, -2.1133773],
         labels: 0x1f82209ae557a285,
-        inertia: 0x40cf2faf4370e2c0, // 15967.369245634764
+        inertia: 0x40cf2faf4370e2e8, // 15967.369245634836
         n_iter: 11,
         converged: true,
     },
@@ -585,7 +585,7 @@ const F32_PINNED: &[Pinned<f32>] = &[
         centroids: 0x67150066277cbce5,
         first_centroid: &[2.9594436, -2.1133773],
         labels: 0x1f82209ae557a285,
-        inertia: 0x40cf2faf4370e2c0, // 15967.369245634764
+        inertia: 0x40cf2faf4370e2e8, // 15967.369245634836
         n_iter: 11,
         converged: true,
     },
@@ -594,7 +594,7 @@ const F32_PINNED: &[Pinned<f32>] = &[
         centroids: 0x917d856b0f59c5f1,
         first_centroid: &[3.029565, -5.2348547],
         labels: 0x376c76508d195ae5,
-        inertia: 0x40d02018c5925a4a, // 16512.387058818982
+        inertia: 0x40d02018c5925a5c, // 16512.387058819048
         n_iter: 3,
         converged: false,
     },
@@ -648,7 +648,7 @@ const F32_PINNED: &[Pinned<f32>] = &[
         centroids: 0x46a1ad395606f94f,
         first_centroid: &[-10.051925, -3.5198395, 8.069697, -2.79909, 7.4100056, -2.2276418, -5.5631146],
         labels: 0x2c813809dd2d53d1,
-        inertia: 0x40de661731d520a0, // 31128.362416536198
+        inertia: 0x40de661731d5209f, // 31128.362416536194
         n_iter: 2,
         converged: true,
     },
@@ -657,7 +657,7 @@ const F32_PINNED: &[Pinned<f32>] = &[
         centroids: 0x795804c2e2936a9b,
         first_centroid: &[-10.051925, -3.5198395, 8.069697, -2.79909, 7.4100056, -2.2276418, -5.5631146],
         labels: 0xcefc2c36620992db,
-        inertia: 0x40e10a835def188a, // 34900.10521654885
+        inertia: 0x40e10a835def1888, // 34900.105216548836
         n_iter: 9,
         converged: true,
     },
@@ -666,7 +666,7 @@ const F32_PINNED: &[Pinned<f32>] = &[
         centroids: 0x9aeb956068c67b3e,
         first_centroid: &[-3.561682, -8.185613, 0.00081421295, 4.0517683, -6.041873, -6.6051793, -7.4041023],
         labels: 0x4b65f64a51107229,
-        inertia: 0x40e8459670fad5a4, // 49708.701291482226
+        inertia: 0x40e8459670fad5a5, // 49708.70129148223
         n_iter: 15,
         converged: true,
     },
@@ -675,7 +675,7 @@ const F32_PINNED: &[Pinned<f32>] = &[
         centroids: 0xb8cdf4d33e124ad3,
         first_centroid: &[-9.31795, -3.6311615, 7.81523, 0.52925146, 4.8054543, 1.2701422, -3.1430707],
         labels: 0x5dca74b1fadf16c7,
-        inertia: 0x40ef8afc5007d514, // 64599.88476935975
+        inertia: 0x40ef8afc5007d50e, // 64599.884769359705
         n_iter: 12,
         converged: true,
     },
@@ -684,7 +684,7 @@ const F32_PINNED: &[Pinned<f32>] = &[
         centroids: 0xb8cdf4d33e124ad3,
         first_centroid: &[-9.31795, -3.6311615, 7.81523, 0.52925146, 4.8054543, 1.2701422, -3.1430707],
         labels: 0x5dca74b1fadf16c7,
-        inertia: 0x40ef8afc5007d514, // 64599.88476935975
+        inertia: 0x40ef8afc5007d50e, // 64599.884769359705
         n_iter: 12,
         converged: true,
     },
@@ -693,7 +693,7 @@ const F32_PINNED: &[Pinned<f32>] = &[
         centroids: 0xb8cdf4d33e124ad3,
         first_centroid: &[-9.31795, -3.6311615, 7.81523, 0.52925146, 4.8054543, 1.2701422, -3.1430707],
         labels: 0x5dca74b1fadf16c7,
-        inertia: 0x40ef8afc5007d514, // 64599.88476935975
+        inertia: 0x40ef8afc5007d50e, // 64599.884769359705
         n_iter: 12,
         converged: true,
     },
@@ -702,7 +702,7 @@ const F32_PINNED: &[Pinned<f32>] = &[
         centroids: 0xb8cdf4d33e124ad3,
         first_centroid: &[-9.31795, -3.6311615, 7.81523, 0.52925146, 4.8054543, 1.2701422, -3.1430707],
         labels: 0x5dca74b1fadf16c7,
-        inertia: 0x40ef8afc5007d514, // 64599.88476935975
+        inertia: 0x40ef8afc5007d50e, // 64599.884769359705
         n_iter: 12,
         converged: true,
     },
@@ -711,7 +711,7 @@ const F32_PINNED: &[Pinned<f32>] = &[
         centroids: 0xda99ff2c26ec2ee6,
         first_centroid: &[7.25363, -8.071358, 2.9448118, 5.452689, 5.598543],
         labels: 0x958579ad9ec70e85,
-        inertia: 0x4114beeaee17b9a4, // 339898.7325123793
+        inertia: 0x4114beeaee17b9a2, // 339898.7325123792
         n_iter: 6,
         converged: true,
     },
@@ -720,7 +720,7 @@ const F32_PINNED: &[Pinned<f32>] = &[
         centroids: 0xda99ff2c26ec2ee6,
         first_centroid: &[7.25363, -8.071358, 2.9448118, 5.452689, 5.598543],
         labels: 0x958579ad9ec70e85,
-        inertia: 0x4114beeaee17b9a4, // 339898.7325123793
+        inertia: 0x4114beeaee17b9a2, // 339898.7325123792
         n_iter: 6,
         converged: true,
     },
@@ -729,7 +729,7 @@ const F32_PINNED: &[Pinned<f32>] = &[
         centroids: 0xda99ff2c26ec2ee6,
         first_centroid: &[7.25363, -8.071358, 2.9448118, 5.452689, 5.598543],
         labels: 0x958579ad9ec70e85,
-        inertia: 0x4114beeaee17b9a4, // 339898.7325123793
+        inertia: 0x4114beeaee17b9a2, // 339898.7325123792
         n_iter: 6,
         converged: true,
     },
@@ -738,7 +738,7 @@ const F32_PINNED: &[Pinned<f32>] = &[
         centroids: 0xda99ff2c26ec2ee6,
         first_centroid: &[7.25363, -8.071358, 2.9448118, 5.452689, 5.598543],
         labels: 0x958579ad9ec70e85,
-        inertia: 0x4114beeaee17b9a4, // 339898.7325123793
+        inertia: 0x4114beeaee17b9a2, // 339898.7325123792
         n_iter: 6,
         converged: true,
     },
@@ -747,7 +747,7 @@ const F32_PINNED: &[Pinned<f32>] = &[
         centroids: 0xf3e5988370d2925e,
         first_centroid: &[-3.3980787, 6.0443482, -8.305601, 7.6992354, 1.4797807],
         labels: 0x68277f368b0d7265,
-        inertia: 0x4114bee9c3acb7e4, // 339898.4410885556
+        inertia: 0x4114bee9c3acb7e5, // 339898.4410885557
         n_iter: 8,
         converged: true,
     },
@@ -756,7 +756,7 @@ const F32_PINNED: &[Pinned<f32>] = &[
         centroids: 0x7b7b3bda9539bc8e,
         first_centroid: &[1.5853949, -9.332376, 4.1079793, -10.120613, 3.024577],
         labels: 0x0e918fb2d5d14365,
-        inertia: 0x4114beeaee17b9a4, // 339898.7325123793
+        inertia: 0x4114beeaee17b9a2, // 339898.7325123792
         n_iter: 5,
         converged: true,
     },
@@ -765,7 +765,7 @@ const F32_PINNED: &[Pinned<f32>] = &[
         centroids: 0x35dfd670977c1972,
         first_centroid: &[1.549672, -9.313999, 4.134555, -10.154276, 2.9693608],
         labels: 0x3cb0ddc5c7e36245,
-        inertia: 0x4114bee9c3acb7e4, // 339898.4410885556
+        inertia: 0x4114bee9c3acb7e5, // 339898.4410885557
         n_iter: 3,
         converged: true,
     },
@@ -778,7 +778,7 @@ const F64_PINNED: &[Pinned<f64>] = &[
         centroids: 0x236710e1dd411968,
         first_centroid: &[-9.235868828550505, -8.782085035086316],
         labels: 0x566bb723b241e921,
-        inertia: 0x40ce85296b9d6aaf, // 15626.323596646396
+        inertia: 0x40ce85296b9d6ab2, // 15626.323596646402
         n_iter: 3,
         converged: true,
     },
@@ -787,7 +787,7 @@ const F64_PINNED: &[Pinned<f64>] = &[
         centroids: 0xe1d79531948fb689,
         first_centroid: &[-9.242017931753871, -8.815323469660873],
         labels: 0xc86fa59f683a58c6,
-        inertia: 0x40cef6a6dfd37d0b, // 15853.30370563131
+        inertia: 0x40cef6a6dfd37d15, // 15853.303705631328
         n_iter: 26,
         converged: true,
     },
@@ -796,7 +796,7 @@ const F64_PINNED: &[Pinned<f64>] = &[
         centroids: 0xe1d79531948fb689,
         first_centroid: &[-9.242017931753871, -8.815323469660873],
         labels: 0xc86fa59f683a58c6,
-        inertia: 0x40cef6a6dfd37d0b, // 15853.30370563131
+        inertia: 0x40cef6a6dfd37d15, // 15853.303705631328
         n_iter: 26,
         converged: true,
     },
@@ -805,7 +805,7 @@ const F64_PINNED: &[Pinned<f64>] = &[
         centroids: 0xe1d79531948fb689,
         first_centroid: &[-9.242017931753871, -8.815323469660873],
         labels: 0xc86fa59f683a58c6,
-        inertia: 0x40cef6a6dfd37d0b, // 15853.30370563131
+        inertia: 0x40cef6a6dfd37d15, // 15853.303705631328
         n_iter: 26,
         converged: true,
     },
@@ -814,7 +814,7 @@ const F64_PINNED: &[Pinned<f64>] = &[
         centroids: 0xe1d79531948fb689,
         first_centroid: &[-9.242017931753871, -8.815323469660873],
         labels: 0xc86fa59f683a58c6,
-        inertia: 0x40cef6a6dfd37d0b, // 15853.30370563131
+        inertia: 0x40cef6a6dfd37d15, // 15853.303705631328
         n_iter: 26,
         converged: true,
     },
@@ -823,7 +823,7 @@ const F64_PINNED: &[Pinned<f64>] = &[
         centroids: 0xa819d6ea952dce17,
         first_centroid: &[-4.012833095603468, 2.4037021343191247],
         labels: 0xd29132e9d2f3fe22,
-        inertia: 0x40cf051111f50a85, // 15882.133360510003
+        inertia: 0x40cf051111f50a83, // 15882.133360509999
         n_iter: 13,
         converged: true,
     },
@@ -832,7 +832,7 @@ const F64_PINNED: &[Pinned<f64>] = &[
         centroids: 0x03a77350ffc0441d,
         first_centroid: &[2.9594434870968502, -2.113377381490323],
         labels: 0x1f82209ae557a285,
-        inertia: 0x40cf2faf464349ce, // 15967.36933175186
+        inertia: 0x40cf2faf464349d1, // 15967.369331751865
         n_iter: 11,
         converged: true,
     },
@@ -841,7 +841,7 @@ const F64_PINNED: &[Pinned<f64>] = &[
         centroids: 0x03a77350ffc0441d,
         first_centroid: &[2.9594434870968502, -2.113377381490323],
         labels: 0x1f82209ae557a285,
-        inertia: 0x40cf2faf464349ce, // 15967.36933175186
+        inertia: 0x40cf2faf464349d1, // 15967.369331751865
         n_iter: 11,
         converged: true,
     },
@@ -850,7 +850,7 @@ const F64_PINNED: &[Pinned<f64>] = &[
         centroids: 0x03a77350ffc0441d,
         first_centroid: &[2.9594434870968502, -2.113377381490323],
         labels: 0x1f82209ae557a285,
-        inertia: 0x40cf2faf464349ce, // 15967.36933175186
+        inertia: 0x40cf2faf464349d1, // 15967.369331751865
         n_iter: 11,
         converged: true,
     },
@@ -859,7 +859,7 @@ const F64_PINNED: &[Pinned<f64>] = &[
         centroids: 0x03a77350ffc0441d,
         first_centroid: &[2.9594434870968502, -2.113377381490323],
         labels: 0x1f82209ae557a285,
-        inertia: 0x40cf2faf464349ce, // 15967.36933175186
+        inertia: 0x40cf2faf464349d1, // 15967.369331751865
         n_iter: 11,
         converged: true,
     },
@@ -868,52 +868,52 @@ const F64_PINNED: &[Pinned<f64>] = &[
         centroids: 0x5ed619896c6892bb,
         first_centroid: &[3.029565020857094, -5.2348545257944155],
         labels: 0x376c76508d195ae5,
-        inertia: 0x40d02018c6a2d362, // 16512.387123781613
+        inertia: 0x40d02018c6a2d363, // 16512.387123781617
         n_iter: 3,
         converged: false,
     },
     Pinned {
         case: "wide/kpp/none/auto",
-        centroids: 0x9695df34f1e373b4,
-        first_centroid: &[9.31091741888125, 7.772241894844863, 5.8898558735783615, 5.181447985240091, -2.8237268766400914, -6.893229880715995, 9.596079652097115, -4.330786139871934, -4.504097039251933, -6.790734518917124, 8.918867562478678, 3.5462923271453, -1.5258608073844693, -3.5929180258507496, 2.2521736068477276, -3.193234314477293],
+        centroids: 0x896a67343cc6a20e,
+        first_centroid: &[9.310917418881248, 7.7722418948448615, 5.889855873578363, 5.181447985240089, -2.8237268766400923, -6.893229880715993, 9.596079652097117, -4.330786139871936, -4.504097039251935, -6.790734518917124, 8.918867562478678, 3.5462923271453013, -1.525860807384471, -3.5929180258507496, 2.2521736068477307, -3.1932343144772943],
         labels: 0x8762288b428801e7,
-        inertia: 0x4130b159bf50aa2d, // 1093977.7473245964
+        inertia: 0x4130b159bf50aa30, // 1093977.747324597
         n_iter: 13,
         converged: true,
     },
     Pinned {
         case: "wide/first-rows/default/lloyd",
-        centroids: 0xb0ca30c428ce105b,
-        first_centroid: &[5.680406629874591, -4.847842397121022, 9.689186620405295, 7.118965708974006, -7.224973274860195, 6.7782051526337455, -7.207885197548601, -0.5711219349180896, -1.7639895584287482, 5.096939618599305, 2.159913332530488, -9.943263066163041, 10.038541080475065, 7.071628290010142, -5.940545881257162, -0.8584428431754423],
+        centroids: 0x7a677ea8e3f6e3ae,
+        first_centroid: &[5.680406629874591, -4.847842397121021, 9.689186620405293, 7.118965708974006, -7.224973274860196, 6.778205152633746, -7.207885197548601, -0.5711219349180858, -1.7639895584287468, 5.096939618599307, 2.159913332530488, -9.943263066163041, 10.038541080475063, 7.071628290010139, -5.940545881257162, -0.8584428431754415],
         labels: 0x27506ea1b4e9fe48,
-        inertia: 0x413125020cd006f8, // 1123586.0500492435
+        inertia: 0x413125020cd006fb, // 1123586.0500492442
         n_iter: 10,
         converged: true,
     },
     Pinned {
         case: "wide/first-rows/default/hamerly",
-        centroids: 0xb0ca30c428ce105b,
-        first_centroid: &[5.680406629874591, -4.847842397121022, 9.689186620405295, 7.118965708974006, -7.224973274860195, 6.7782051526337455, -7.207885197548601, -0.5711219349180896, -1.7639895584287482, 5.096939618599305, 2.159913332530488, -9.943263066163041, 10.038541080475065, 7.071628290010142, -5.940545881257162, -0.8584428431754423],
+        centroids: 0x7a677ea8e3f6e3ae,
+        first_centroid: &[5.680406629874591, -4.847842397121021, 9.689186620405293, 7.118965708974006, -7.224973274860196, 6.778205152633746, -7.207885197548601, -0.5711219349180858, -1.7639895584287468, 5.096939618599307, 2.159913332530488, -9.943263066163041, 10.038541080475063, 7.071628290010139, -5.940545881257162, -0.8584428431754415],
         labels: 0x27506ea1b4e9fe48,
-        inertia: 0x413125020cd006f8, // 1123586.0500492435
+        inertia: 0x413125020cd006fb, // 1123586.0500492442
         n_iter: 10,
         converged: true,
     },
     Pinned {
         case: "wide/first-rows/default/yinyang",
-        centroids: 0xb0ca30c428ce105b,
-        first_centroid: &[5.680406629874591, -4.847842397121022, 9.689186620405295, 7.118965708974006, -7.224973274860195, 6.7782051526337455, -7.207885197548601, -0.5711219349180896, -1.7639895584287482, 5.096939618599305, 2.159913332530488, -9.943263066163041, 10.038541080475065, 7.071628290010142, -5.940545881257162, -0.8584428431754423],
+        centroids: 0x7a677ea8e3f6e3ae,
+        first_centroid: &[5.680406629874591, -4.847842397121021, 9.689186620405293, 7.118965708974006, -7.224973274860196, 6.778205152633746, -7.207885197548601, -0.5711219349180858, -1.7639895584287468, 5.096939618599307, 2.159913332530488, -9.943263066163041, 10.038541080475063, 7.071628290010139, -5.940545881257162, -0.8584428431754415],
         labels: 0x27506ea1b4e9fe48,
-        inertia: 0x413125020cd006f8, // 1123586.0500492435
+        inertia: 0x413125020cd006fb, // 1123586.0500492442
         n_iter: 10,
         converged: true,
     },
     Pinned {
         case: "wide/first-rows/default/auto",
-        centroids: 0xb0ca30c428ce105b,
-        first_centroid: &[5.680406629874591, -4.847842397121022, 9.689186620405295, 7.118965708974006, -7.224973274860195, 6.7782051526337455, -7.207885197548601, -0.5711219349180896, -1.7639895584287482, 5.096939618599305, 2.159913332530488, -9.943263066163041, 10.038541080475065, 7.071628290010142, -5.940545881257162, -0.8584428431754423],
+        centroids: 0x7a677ea8e3f6e3ae,
+        first_centroid: &[5.680406629874591, -4.847842397121021, 9.689186620405293, 7.118965708974006, -7.224973274860196, 6.778205152633746, -7.207885197548601, -0.5711219349180858, -1.7639895584287468, 5.096939618599307, 2.159913332530488, -9.943263066163041, 10.038541080475063, 7.071628290010139, -5.940545881257162, -0.8584428431754415],
         labels: 0x27506ea1b4e9fe48,
-        inertia: 0x413125020cd006f8, // 1123586.0500492435
+        inertia: 0x413125020cd006fb, // 1123586.0500492442
         n_iter: 10,
         converged: true,
     },
@@ -922,7 +922,7 @@ const F64_PINNED: &[Pinned<f64>] = &[
         centroids: 0x68f3445763d0ed00,
         first_centroid: &[-10.05192441337966, -3.5198396500162787, 8.069696982362998, -2.7990898967299325, 7.410005427040626, -2.22764185534082, -5.563114640390368],
         labels: 0x2c813809dd2d53d1,
-        inertia: 0x40de661730e3473f, // 31128.36235887487
+        inertia: 0x40de661730e3473e, // 31128.362358874867
         n_iter: 2,
         converged: true,
     },
@@ -931,7 +931,7 @@ const F64_PINNED: &[Pinned<f64>] = &[
         centroids: 0xaf0afb3c9faa0ae7,
         first_centroid: &[-10.05192441337966, -3.5198396500162787, 8.069696982362998, -2.7990898967299325, 7.410005427040626, -2.22764185534082, -5.563114640390368],
         labels: 0xcefc2c36620992db,
-        inertia: 0x40e10a835d9faef0, // 34900.10517868202
+        inertia: 0x40e10a835d9faef1, // 34900.105178682024
         n_iter: 9,
         converged: true,
     },
@@ -940,7 +940,7 @@ const F64_PINNED: &[Pinned<f64>] = &[
         centroids: 0x70bf6b06b0943d08,
         first_centroid: &[-3.5616820630650214, -8.185612514897517, 0.0008142094479165963, 4.051768240383471, -6.041872744535152, -6.605179136502347, -7.404102408885901],
         labels: 0x4b65f64a51107229,
-        inertia: 0x40e84596709c8a8d, // 49708.70124651967
+        inertia: 0x40e84596709c8a8f, // 49708.70124651968
         n_iter: 15,
         converged: true,
     },
@@ -949,7 +949,7 @@ const F64_PINNED: &[Pinned<f64>] = &[
         centroids: 0xd2d196e32423019b,
         first_centroid: &[-9.31795000453172, -3.6311615030426196, 7.815229762568909, 0.5292514688715041, 4.805454082694846, 1.2701422491897096, -3.143070649757037],
         labels: 0x5dca74b1fadf16c7,
-        inertia: 0x40ef8afc502c8fe0, // 64599.88478687382
+        inertia: 0x40ef8afc502c8fe1, // 64599.88478687383
         n_iter: 12,
         converged: true,
     },
@@ -958,7 +958,7 @@ const F64_PINNED: &[Pinned<f64>] = &[
         centroids: 0xd2d196e32423019b,
         first_centroid: &[-9.31795000453172, -3.6311615030426196, 7.815229762568909, 0.5292514688715041, 4.805454082694846, 1.2701422491897096, -3.143070649757037],
         labels: 0x5dca74b1fadf16c7,
-        inertia: 0x40ef8afc502c8fe0, // 64599.88478687382
+        inertia: 0x40ef8afc502c8fe1, // 64599.88478687383
         n_iter: 12,
         converged: true,
     },
@@ -967,7 +967,7 @@ const F64_PINNED: &[Pinned<f64>] = &[
         centroids: 0xd2d196e32423019b,
         first_centroid: &[-9.31795000453172, -3.6311615030426196, 7.815229762568909, 0.5292514688715041, 4.805454082694846, 1.2701422491897096, -3.143070649757037],
         labels: 0x5dca74b1fadf16c7,
-        inertia: 0x40ef8afc502c8fe0, // 64599.88478687382
+        inertia: 0x40ef8afc502c8fe1, // 64599.88478687383
         n_iter: 12,
         converged: true,
     },
@@ -976,7 +976,7 @@ const F64_PINNED: &[Pinned<f64>] = &[
         centroids: 0xd2d196e32423019b,
         first_centroid: &[-9.31795000453172, -3.6311615030426196, 7.815229762568909, 0.5292514688715041, 4.805454082694846, 1.2701422491897096, -3.143070649757037],
         labels: 0x5dca74b1fadf16c7,
-        inertia: 0x40ef8afc502c8fe0, // 64599.88478687382
+        inertia: 0x40ef8afc502c8fe1, // 64599.88478687383
         n_iter: 12,
         converged: true,
     },
@@ -1021,7 +1021,7 @@ const F64_PINNED: &[Pinned<f64>] = &[
         centroids: 0x634331c979ddfb22,
         first_centroid: &[-3.3980786954990467, 6.044348211628095, -8.305601280735443, 7.699235366982675, 1.4797807012490718],
         labels: 0x68277f368b0d7265,
-        inertia: 0x4114bee9c3769cd4, // 339898.4408821587
+        inertia: 0x4114bee9c3769cd6, // 339898.4408821588
         n_iter: 8,
         converged: true,
     },
@@ -1039,7 +1039,7 @@ const F64_PINNED: &[Pinned<f64>] = &[
         centroids: 0x68dfb9a39765b586,
         first_centroid: &[1.5496719531752272, -9.313999234890458, 4.134555065035231, -10.154275647425996, 2.969360904115913],
         labels: 0x3cb0ddc5c7e36245,
-        inertia: 0x4114bee9c3769cd4, // 339898.4408821587
+        inertia: 0x4114bee9c3769cd6, // 339898.4408821588
         n_iter: 3,
         converged: true,
     },

@@ -2,71 +2,167 @@
 //! run and refinement step.
 
 use super::Algorithm;
+use crate::comm::Comm;
 use crate::data::RowMajor;
+use crate::error::KMeansError;
 use crate::float::Float;
-use crate::sums::SumFrame;
+use crate::part::{Part, scale_within};
+use crate::sums::{FeatureRange, SumFrame};
 
 /// What every run of one fit shares, built once after validation.
 ///
 /// Every function below the builder takes it by reference, so a new concern (an observer, a
-/// cancellation flag, sample weights, a partition of the rows, explicit parallelism) becomes a
-/// field here rather than a new parameter of every signature.
-#[derive(Debug, Clone)]
-pub(crate) struct FitContext {
+/// cancellation flag, explicit parallelism) becomes a field here rather than a new parameter of
+/// every signature. It holds this participant's place among all the rows (its first row's
+/// global index, the quantized weights, the exchange with the other participants); a
+/// single-process fit is the one-participant case.
+#[derive(Debug)]
+pub(crate) struct FitContext<'c> {
     /// Iterations per run at most (≥ 1).
     pub max_iter: usize,
     /// Absolute tolerance on the total squared centroid shift of an iteration.
     pub tol: f64,
     /// Which exact algorithm assigns the rows.
     pub algorithm: Algorithm,
-    /// The fixed-point frame of the data's cluster sums (it depends on the data only, so every
-    /// run and refinement step of the fit shares it).
+    /// The fixed-point frame of the data's cluster sums (it depends on the data's range only,
+    /// so every run and refinement step of the fit, and every participant, shares it).
     pub frame: SumFrame,
+    /// The range of every weighted row, over all participants.
+    pub range: FeatureRange,
+    /// Quantized weight per local row (`None`: every row weighs 1).
+    pub weights: Option<Vec<i64>>,
+    /// Quantized weight per unit of weight (a power of two; 1 without weights).
+    pub weight_scale: f64,
+    /// The global index of this participant's first row.
+    pub first_row: usize,
+    /// Rows over all participants.
+    pub n_total: usize,
+    /// The exchange with the other participants.
+    pub comm: Comm<'c>,
 }
 
-impl FitContext {
-    /// The context for fitting validated `rows`: `relative_tolerance` (finite, ≥ 0) is scaled
-    /// by the data's mean per-feature variance, as scikit-learn does.
+/// The facts about all the rows that the context is built from (merged over participants by
+/// the builder).
+#[derive(Debug)]
+pub(crate) struct Facts<'c> {
+    pub weights: Option<Vec<i64>>,
+    pub weight_scale: f64,
+    pub first_row: usize,
+    pub n_total: usize,
+    pub comm: Comm<'c>,
+}
+
+impl Facts<'static> {
+    /// The facts of a single process holding all `n` rows, unweighted (for tests).
+    #[cfg(test)]
+    pub(crate) fn solo(n: usize) -> Self {
+        Facts {
+            weights: None,
+            weight_scale: 1.0,
+            first_row: 0,
+            n_total: n,
+            comm: Comm::solo(),
+        }
+    }
+}
+
+impl<'c> FitContext<'c> {
+    /// The context for fitting validated `rows` (this participant's): `relative_tolerance`
+    /// (finite, ≥ 0) is scaled by the data's mean per-feature variance (weighted, exact), as
+    /// scikit-learn does.
     pub(crate) fn new<T: Float>(
         rows: RowMajor<'_, T>,
         max_iter: usize,
         relative_tolerance: f64,
         algorithm: Algorithm,
-    ) -> Self {
-        let tol = if relative_tolerance == 0.0 {
-            0.0
-        } else {
-            relative_tolerance * mean_feature_variance(rows)
-        };
-        FitContext {
+        facts: Facts<'c>,
+    ) -> Result<Self, KMeansError> {
+        let range = FeatureRange::of_weighted(rows, facts.weights.as_deref());
+        let (lo, hi) = range.bounds();
+        let (mut lo, mut hi) = (lo.to_vec(), hi.to_vec());
+        facts.comm.min_f64(&mut lo)?;
+        facts.comm.max_f64(&mut hi)?;
+        let range = FeatureRange::from_bounds(lo, hi);
+        let mut ctx = FitContext {
             max_iter,
-            tol,
+            tol: 0.0,
             algorithm,
-            frame: SumFrame::new(rows),
+            frame: SumFrame::from_range(&range),
+            range,
+            weights: facts.weights,
+            weight_scale: facts.weight_scale,
+            first_row: facts.first_row,
+            n_total: facts.n_total,
+            comm: facts.comm,
+        };
+        if relative_tolerance != 0.0 {
+            ctx.tol = relative_tolerance * mean_feature_variance(ctx.part(rows))?;
+        }
+        Ok(ctx)
+    }
+
+    /// This participant's view of the data set, for its `rows`.
+    pub(crate) fn part<'p, T>(&'p self, rows: RowMajor<'p, T>) -> Part<'p, 'c, T> {
+        Part {
+            rows,
+            weights: self.weights.as_deref(),
+            weight_scale: self.weight_scale,
+            first_row: self.first_row,
+            n_total: self.n_total,
+            range: &self.range,
+            comm: &self.comm,
         }
     }
 }
 
-/// Mean over features of each feature's population variance (numpy's `var(X, axis=0).mean()`),
-/// two-pass in f64.
-fn mean_feature_variance<T: Float>(rows: RowMajor<'_, T>) -> f64 {
+/// Mean over features of each feature's (weighted) population variance, numpy's
+/// `var(X, axis=0).mean()` without weights, from exact sums: each value, centred on its
+/// feature's mid-range, is rounded to a fixed-point integer (within 2³⁰, a relative grid of
+/// 2⁻³⁰ of the half-range), and Σw·v, Σw·v² and Σw are summed in integers over every
+/// participant. Only the final combination is in f64.
+fn mean_feature_variance<T: Float>(part: Part<'_, '_, T>) -> Result<f64, KMeansError> {
+    let rows = part.rows;
     let d = rows.n_features();
-    let n = rows.n_rows() as f64;
-    let mut mean = vec![0.0_f64; d];
-    for r in rows.rows() {
-        for (m, &v) in mean.iter_mut().zip(r) {
-            *m += v.to_f64_();
+    let (lo, hi) = part.range.bounds();
+    let mid: Vec<f64> = (0..d)
+        .map(|f| {
+            if hi[f] >= lo[f] {
+                0.5 * (lo[f] + hi[f])
+            } else {
+                0.0
+            }
+        })
+        .collect();
+    let scale: Vec<f64> = (0..d)
+        .map(|f| {
+            if hi[f] > lo[f] {
+                scale_within(0.5 * (hi[f] - lo[f]) * (1.0 + 1e-9), 30)
+            } else {
+                1.0
+            }
+        })
+        .collect();
+    // [Σw·v per feature, Σw·v² per feature, Σw].
+    let mut sums = vec![0_i128; 2 * d + 1];
+    for (i, row) in rows.rows().enumerate() {
+        let w = i128::from(part.weight(i));
+        if w == 0 {
+            continue;
         }
-    }
-    for m in &mut mean {
-        *m /= n;
-    }
-    let mut var = vec![0.0_f64; d];
-    for r in rows.rows() {
-        for ((s, &v), m) in var.iter_mut().zip(r).zip(&mean) {
-            let t = v.to_f64_() - m;
-            *s += t * t;
+        for f in 0..d {
+            let v = ((row[f].to_f64_() - mid[f]) * scale[f]).round() as i128;
+            sums[f] += w * v;
+            sums[d + f] += w * v * v;
         }
+        sums[2 * d] += w;
     }
-    var.iter().map(|s| s / n).sum::<f64>() / d as f64
+    part.comm.sum_i128(&mut sums)?;
+    let total = sums[2 * d] as f64;
+    let mut variance = 0.0;
+    for f in 0..d {
+        let mean = sums[f] as f64 / total;
+        let var = (sums[d + f] as f64 / total - mean * mean).max(0.0);
+        variance += var / (scale[f] * scale[f]);
+    }
+    Ok(variance / d as f64)
 }

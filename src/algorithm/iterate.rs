@@ -7,6 +7,7 @@ use super::yinyang::YinyangBounds;
 use super::{Algorithm, FitContext, RunOutcome, StopReason};
 use crate::assign::{assign_all, inertia};
 use crate::data::RowMajor;
+use crate::error::KMeansError;
 use crate::float::Float;
 use crate::sums::ClusterSums;
 use crate::update;
@@ -32,7 +33,12 @@ fn choose_step<T: Float>(algorithm: Algorithm, n: usize, k: usize) -> Option<Box
 /// strict convergence, one more assignment makes the labels consistent with the returned
 /// centroids. Every algorithm produces the same labels each iteration (they are all exact), and
 /// the sums are exact integers (see [`crate::sums`]), so they all return the same model.
-pub(crate) fn run<T: Float>(ctx: &FitContext, rows: RowMajor<'_, T>, init: Vec<T>) -> RunOutcome<T> {
+pub(crate) fn run<T: Float>(
+    ctx: &FitContext<'_>,
+    rows: RowMajor<'_, T>,
+    init: Vec<T>,
+) -> Result<RunOutcome<T>, KMeansError> {
+    let part = ctx.part(rows);
     let n = rows.n_rows();
     let d = rows.n_features();
     let k = init.len() / d;
@@ -77,20 +83,30 @@ pub(crate) fn run<T: Float>(ctx: &FitContext, rows: RowMajor<'_, T>, init: Vec<T
                 let moved = labels.iter().zip(&labels_old).filter(|(a, b)| a != b).count();
                 let sums = match running.take() {
                     Some(mut sums) if 4 * moved <= n => {
-                        sums.update_moved(rows, &labels_old, &labels, frame);
+                        sums.update_moved(rows, &labels_old, &labels, frame, part.weights);
                         sums
                     }
-                    _ => ClusterSums::from_labels(rows, &labels, k, frame),
+                    _ => ClusterSums::from_labels(rows, &labels, k, frame, part.weights),
                 };
                 running = Some(sums.clone());
                 sums
             }
-            None => assign_all(rows, &centroids, &mut labels, &mut upper, None, Some(frame)),
+            None => assign_all(
+                rows,
+                &centroids,
+                &mut labels,
+                &mut upper,
+                None,
+                Some((frame, part.weights)),
+            ),
         };
-        let shift = update::next_centroids(rows, &labels, &centroids, &mut acc, frame, &mut next);
+        let shift = update::next_centroids(part, &labels, &centroids, &mut acc, frame, &mut next)?;
         previous.copy_from_slice(&centroids);
         std::mem::swap(&mut centroids, &mut next);
-        if labels == labels_old {
+        // Whether any participant's labels changed.
+        let mut changed = [i64::from(labels != labels_old)];
+        ctx.comm.sum_i64(&mut changed)?;
+        if changed[0] == 0 {
             stop = StopReason::LabelsUnchanged;
             // Labels are the nearest of the centroids they were computed against; if this last
             // update still moved a centroid (an empty-cluster relocation, or rounding when such a
@@ -108,32 +124,28 @@ pub(crate) fn run<T: Float>(ctx: &FitContext, rows: RowMajor<'_, T>, init: Vec<T
         assign_all(rows, &centroids, &mut labels, &mut upper, None, None);
     }
     let centroids: Vec<T> = centroids.iter().map(|&v| T::from_f64_(v)).collect();
-    let inertia = inertia(rows, &centroids, &labels);
-    RunOutcome {
+    let inertia = inertia(part, &centroids, &labels)?;
+    Ok(RunOutcome {
         centroids,
         labels,
         inertia,
         n_iter,
         stop,
-    }
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::algorithm::context::Facts;
     use crate::datasets::make_blobs;
-    use crate::sums::SumFrame;
 
     fn fit_with<T: Float>(data: &[T], d: usize, k: usize, algorithm: Algorithm, tol: f64) -> RunOutcome<T> {
         let rows = RowMajor::new(data, d).unwrap();
         let init = data[..k * d].to_vec();
-        let ctx = FitContext {
-            max_iter: 100,
-            tol,
-            algorithm,
-            frame: SumFrame::new(rows),
-        };
-        run(&ctx, rows, init)
+        let mut ctx = FitContext::new(rows, 100, 0.0, algorithm, Facts::solo(rows.n_rows())).unwrap();
+        ctx.tol = tol;
+        run(&ctx, rows, init).unwrap()
     }
 
     fn assert_same<T: Float>(a: &RunOutcome<T>, b: &RunOutcome<T>) {

@@ -8,12 +8,12 @@
 //! * [`context`]: the [`FitContext`] carried through a fit.
 
 mod bounds;
-mod context;
+pub(crate) mod context;
 mod hamerly;
 mod iterate;
 mod yinyang;
 
-pub(crate) use context::FitContext;
+pub(crate) use context::{Facts, FitContext};
 pub(crate) use iterate::run;
 
 /// Which exact algorithm runs the iterations. All of them give the same labels and centroids

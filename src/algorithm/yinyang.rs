@@ -25,11 +25,13 @@
 
 use super::bounds::{BoundedStep, SLACK, centroid_drift, half_distance_to_nearest_other};
 use crate::assign::assign_all;
+use crate::comm::Comm;
 use crate::data::RowMajor;
 use crate::float::Float;
 use crate::kernels::{self, GroupedCentroids, RowHit, sq_dist_f64};
 use crate::parallel::{chunk_rows, map_ordered, worth_parallel};
-use crate::sums::SumFrame;
+use crate::part::Part;
+use crate::sums::{FeatureRange, SumFrame};
 use crate::update;
 
 /// Centroids per group: the paper's `t = k / 10`.
@@ -383,13 +385,26 @@ fn group_centroids(centroids: &[f64], d: usize) -> Vec<Vec<usize>> {
         .collect();
     // A few plain Lloyd iterations over the centroids, with the run loop's stopping rule (and
     // its final re-assignment unless the labels settled exactly): the groups are the labels.
-    let frame = SumFrame::new(rows);
+    let range = FeatureRange::of(rows);
+    let frame = SumFrame::from_range(&range);
+    let comm = Comm::solo();
+    // The centroids are the same on every participant: their grouping is never exchanged.
+    let part = Part {
+        rows,
+        weights: None,
+        weight_scale: 1.0,
+        first_row: 0,
+        n_total: k,
+        range: &range,
+        comm: &comm,
+    };
     let mut next = means.clone();
     let (mut labels, mut labels_old, mut upper) = (vec![usize::MAX; k], vec![usize::MAX; k], vec![0.0; k]);
     let mut settled = false;
     for _ in 0..GROUPING_ITERATIONS {
-        let mut acc = assign_all(rows, &means, &mut labels, &mut upper, None, Some(&frame));
-        let shift = update::next_centroids(rows, &labels, &means, &mut acc, &frame, &mut next);
+        let mut acc = assign_all(rows, &means, &mut labels, &mut upper, None, Some((&frame, None)));
+        let shift = update::next_centroids(part, &labels, &means, &mut acc, &frame, &mut next)
+            .expect("a single process exchanges nothing");
         std::mem::swap(&mut means, &mut next);
         if labels == labels_old {
             settled = shift == 0.0;

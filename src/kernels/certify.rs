@@ -17,6 +17,15 @@ use crate::data::RowMajor;
 use crate::float::Float;
 use crate::sums::{ClusterSums, SumFrame};
 
+/// Where [`assign`] adds each row to its cluster's sums: the sums, their frame, and the rows'
+/// quantized weights (`None`: 1 each), indexed like the rows of the call.
+#[derive(Debug)]
+pub(crate) struct SumsInto<'a> {
+    pub acc: &'a mut ClusterSums,
+    pub frame: &'a SumFrame,
+    pub weights: Option<&'a [i64]>,
+}
+
 /// Where the assignment step writes its per-row results.
 #[derive(Debug)]
 pub(crate) struct AssignOut<'a> {
@@ -40,7 +49,7 @@ pub(crate) fn assign<T: Float>(
     prep: &Prepared<T>,
     scratch: &mut Scratch<T>,
     out: AssignOut<'_>,
-    sums: Option<(&mut ClusterSums, &SumFrame)>,
+    sums: Option<SumsInto<'_>>,
 ) {
     prep.backend.run(Assign {
         rows,
@@ -59,7 +68,7 @@ struct Assign<'a, 'b, T> {
     prep: &'a Prepared<T>,
     scratch: &'a mut Scratch<T>,
     out: AssignOut<'a>,
-    sums: Option<(&'a mut ClusterSums, &'b SumFrame)>,
+    sums: Option<SumsInto<'b>>,
 }
 
 impl<T: Float> Kernel for Assign<'_, '_, T> {
@@ -133,9 +142,10 @@ impl<T: Float> Kernel for Assign<'_, '_, T> {
                     (tile_labels[r], tile_upper[r]) = recheck(prep, row_of(r));
                 }
             }
-            if let Some((acc, frame)) = sums.as_mut() {
+            if let Some(into) = sums.as_mut() {
                 for r in 0..len {
-                    frame.add_row(acc, tile_labels[r], row_of(r));
+                    let weight = into.weights.map_or(1, |w| w[start + r]);
+                    into.frame.add_row(into.acc, tile_labels[r], row_of(r), weight);
                 }
             }
             start += len;
@@ -214,7 +224,11 @@ mod tests {
                 upper_sq: &mut upper,
                 second_lower_sq: None,
             },
-            Some((&mut sums, &frame)),
+            Some(SumsInto {
+                acc: &mut sums,
+                frame: &frame,
+                weights: None,
+            }),
         );
         let mut expected = Vec::new();
         for (p, &i) in select.iter().enumerate() {
@@ -228,7 +242,7 @@ mod tests {
         }
         // Labels by row index (row i sits at position n − 1 − i of the selection).
         let order: Vec<usize> = (0..n).map(|i| expected[n - 1 - i]).collect();
-        let reference = ClusterSums::from_labels(rows, &order, k, &frame);
+        let reference = ClusterSums::from_labels(rows, &order, k, &frame, None);
         assert_eq!(sums, reference, "sums");
     }
 

@@ -26,7 +26,7 @@ mod tile;
 
 #[cfg(test)]
 pub(crate) use backend::Backend;
-pub(crate) use certify::{AssignOut, assign};
+pub(crate) use certify::{AssignOut, SumsInto, assign};
 pub(crate) use direct::{direct_relative_error, nearest_direct, sq_dist_f64, sq_distances_direct};
 pub(crate) use grouped::{GroupedCentroids, RowHit, assign_groups};
 pub(crate) use prepared::{Prepared, Scratch};
