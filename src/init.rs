@@ -126,8 +126,9 @@ fn held(part: Part<'_, '_, impl Float>, global: &[usize]) -> Vec<(usize, usize)>
 /// `k` distinct rows chosen at random, as centroids: uniformly without weights (the same draws
 /// as [`random_distinct_rows`] over all the rows), and with weights with probability
 /// proportional to weight, without replacement (Efraimidis–Spirakis keys `ln(u)/w`, `u` drawn
-/// per row from the run's seed and the global row index, so no draw depends on the
-/// partitioning; the k largest keys, ties to the lower row).
+/// per row from the run's seed and the row's rank among the rows of positive weight, so no draw
+/// depends on the partitioning or on rows of weight 0; the k largest keys, ties to the lower
+/// row).
 pub(crate) fn random_rows<T: Float, R: Rng + ?Sized>(
     part: Part<'_, '_, T>,
     k: usize,
@@ -137,11 +138,16 @@ pub(crate) fn random_rows<T: Float, R: Rng + ?Sized>(
         None => random_distinct_rows(part.n_total, k, rng),
         Some(w) => {
             let seed = rng.next_u64();
-            let mut keyed: Vec<(f64, usize)> = (0..part.rows.n_rows())
-                .filter(|&i| w[i] > 0)
-                .map(|i| {
-                    let g = part.first_row + i;
-                    (uniform_open(seed, g as u64).ln() / w[i] as f64, g)
+            // Each row's draw is keyed by its rank among the rows of positive weight (so a row
+            // of weight 0 shifts no other row's draw), placed in the global order.
+            let positive: Vec<usize> = (0..part.rows.n_rows()).filter(|&i| w[i] > 0).collect();
+            let (offset, _) = global_offset(part, positive.len() as i128)?;
+            let mut keyed: Vec<(f64, usize)> = positive
+                .iter()
+                .enumerate()
+                .map(|(r, &i)| {
+                    let rank = offset as u64 + r as u64;
+                    (uniform_open(seed, rank).ln() / w[i] as f64, part.first_row + i)
                 })
                 .collect();
             let larger = |a: &(f64, usize), b: &(f64, usize)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));

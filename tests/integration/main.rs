@@ -6,10 +6,12 @@
 //! * `properties`: laws of k-means checked on random data (proptest), for f32 and f64.
 //! * `reference`: scikit-learn's Lloyd results, reproduced from the same starts.
 //! * `determinism`: bit-identical results in rayon pools of any size, run after run.
+//! * `partitions`: fits over partitions equal `fit` bit for bit; the laws of sample weights.
 
 mod api;
 mod determinism;
 mod errors;
+mod partitions;
 mod properties;
 mod reference;
 
