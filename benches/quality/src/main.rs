@@ -55,7 +55,14 @@ const SETS: [(&str, usize); 12] = [
 ];
 
 /// The methods [`configure`] knows.
-const METHODS: [&str; 6] = ["default", "plain", "random", "n_init10", "breathing", "breathing2"];
+const METHODS: [&str; 6] = [
+    "default",
+    "plain",
+    "random",
+    "n_init10",
+    "breathing",
+    "breathing2",
+];
 
 /// The builder a method runs for `k` clusters and one seed. A new quality mode is one more arm
 /// here (and its name in [`METHODS`]).
