@@ -39,6 +39,49 @@ pub struct KMeansModel<T> {
 }
 
 impl<T: Float> KMeansModel<T> {
+    /// A model for inference only ([`predict`](Self::predict), [`transform`](Self::transform))
+    /// from known centroids (`k × n_features`, flat and row-major), e.g. computed elsewhere or
+    /// loaded from a file. It has no training rows: [`labels`](Self::labels) is empty,
+    /// [`cluster_sizes`](Self::cluster_sizes) is all zeros, [`inertia`](Self::inertia) and
+    /// [`n_iter`](Self::n_iter) are 0, and [`stop_reason`](Self::stop_reason) is
+    /// [`StopReason::FromCentroids`].
+    ///
+    /// # Errors
+    ///
+    /// [`KMeansError::ZeroFeatures`] for `n_features = 0`; [`KMeansError::ShapeMismatch`] if
+    /// `centroids.len()` is not a whole number of rows; [`KMeansError::ZeroK`] for no centroids;
+    /// [`KMeansError::NonFiniteCentroid`] for a NaN or infinite value.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use k_means::{KMeansError, KMeansModel};
+    ///
+    /// let model = KMeansModel::from_centroids(vec![0.0_f64, 0.0, 10.0, 10.0], 2)?;
+    /// assert_eq!(model.k(), 2);
+    /// assert_eq!(model.predict(&vec![[9.0, 8.0], [1.0, 2.0]])?, vec![1, 0]);
+    /// assert_eq!(KMeansModel::from_centroids(vec![0.0_f64, f64::NAN], 1).unwrap_err(),
+    ///            KMeansError::NonFiniteCentroid { row: 1, column: 0 });
+    /// # Ok::<(), KMeansError>(())
+    /// ```
+    pub fn from_centroids(centroids: Vec<T>, n_features: usize) -> Result<Self, KMeansError> {
+        let k = RowMajor::new(&centroids, n_features)?.n_rows();
+        if k == 0 {
+            return Err(KMeansError::ZeroK);
+        }
+        validate::centroids(&centroids, k, n_features, None)?;
+        Ok(KMeansModel {
+            centroids,
+            labels: Vec::new(),
+            cluster_sizes: vec![0; k],
+            inertia: 0.0,
+            n_iter: 0,
+            stop_reason: StopReason::FromCentroids,
+            k,
+            n_features,
+        })
+    }
+
     /// The model of a fit's kept run; `cluster_sizes` counts the rows of every participant.
     pub(crate) fn from_run(
         run: RunOutcome<T>,

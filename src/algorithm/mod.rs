@@ -85,6 +85,9 @@ pub enum StopReason {
     ToleranceReached,
     /// [`max_iter`](crate::KMeans::max_iter) iterations ran without either test passing.
     MaxIter,
+    /// Not fitted: the model was built by
+    /// [`KMeansModel::from_centroids`](crate::KMeansModel::from_centroids).
+    FromCentroids,
 }
 
 impl StopReason {
@@ -98,7 +101,7 @@ impl StopReason {
     /// ```
     #[must_use]
     pub fn is_converged(self) -> bool {
-        self != StopReason::MaxIter
+        matches!(self, StopReason::LabelsUnchanged | StopReason::ToleranceReached)
     }
 }
 
