@@ -528,7 +528,8 @@ impl Layout {
         ];
         let all = comm.gather(&mine)?;
         let mut parts: Vec<&Vec<f64>> = all.iter().collect();
-        parts.sort_by(|a, b| a[2].total_cmp(&b[2]));
+        // By first row; an empty part sorts before a part starting at the same row.
+        parts.sort_by(|a, b| a[2].total_cmp(&b[2]).then(a[0].total_cmp(&b[0])));
         let mut expected_first = 0_usize;
         for p in &parts {
             if p.len() != mine.len() {

@@ -1,4 +1,4 @@
-//! Shared input types and checks for the `fit` and `blocks` fuzz targets.
+//! Shared input types and checks for the `fit`, `blocks` and `partitions` fuzz targets.
 //!
 //! Inputs are derived with `arbitrary`. Floating-point values come from [`Val`], which mixes
 //! "nice" values (small integers, quarters, a table of ordinary numbers) with raw f64/f32 bit
@@ -11,6 +11,7 @@
 
 pub mod blocks;
 pub mod fit;
+pub mod partitions;
 
 use arbitrary::Arbitrary;
 

@@ -351,3 +351,62 @@ fn bad_weights_and_partitions_are_clear_errors() {
         }
     );
 }
+
+/// Two threads whose ranks run against the row order, the second holding no rows that start at
+/// the same row as the first's (found by the `partitions` fuzz target: the layout check sorted
+/// equal first rows by rank).
+#[test]
+fn ranks_need_not_follow_the_row_order() {
+    use std::sync::{Arc, Barrier, Mutex};
+    struct Pair {
+        slots: Arc<Mutex<[Vec<u8>; 2]>>,
+        barrier: Arc<Barrier>,
+        rank: usize,
+    }
+    impl Collective for Pair {
+        fn size(&self) -> usize {
+            2
+        }
+        fn rank(&self) -> usize {
+            self.rank
+        }
+        fn all_gather(&mut self, message: &[u8]) -> Result<Vec<Vec<u8>>, KMeansError> {
+            self.slots.lock().unwrap()[self.rank] = message.to_vec();
+            self.barrier.wait();
+            let all = self.slots.lock().unwrap().to_vec();
+            self.barrier.wait();
+            Ok(all)
+        }
+    }
+    let blobs = make_blobs::<f64>(300, 2, 4, 1.0, 1).unwrap();
+    let km = KMeans::new(4).seed(2);
+    let whole = km.fit(&RowMajor::new(&blobs.data, 2).unwrap()).unwrap();
+    for split in [0, 120, 300] {
+        let slots = Arc::new(Mutex::new([Vec::new(), Vec::new()]));
+        let barrier = Arc::new(Barrier::new(2));
+        let models: Vec<KMeansModel<f64>> = std::thread::scope(|s| {
+            let spans = [(0, split), (split, 300)];
+            let handles: Vec<_> = spans
+                .iter()
+                .enumerate()
+                .map(|(part, &(a, b))| {
+                    let mut c = Pair {
+                        slots: Arc::clone(&slots),
+                        barrier: Arc::clone(&barrier),
+                        rank: 1 - part,
+                    };
+                    let (km, data) = (&km, &blobs.data);
+                    s.spawn(move || {
+                        km.fit_partition(&RowMajor::new(&data[a * 2..b * 2], 2).unwrap(), a, &mut c)
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap().unwrap()).collect()
+        });
+        for m in &models {
+            assert_eq!(global_bits(m), global_bits(&whole), "split {split}");
+        }
+        let labels: Vec<usize> = models.iter().flat_map(|m| m.labels().iter().copied()).collect();
+        assert_eq!(labels, whole.labels());
+    }
+}
