@@ -409,17 +409,31 @@ impl<T: Float> KMeans<T> {
         }
         let layout = Layout::agree(&comm, rows, weights, first_row)?;
         // Every participant checks its own rows, then they agree on the outcome.
+        // The error a single process would report first wins: by the check that failed (in the
+        // order `check_rows` makes them), then by first row.
         let local = self.check_rows(rows, weights, first_row, &layout);
-        let mut refused = [if local.is_err() { first_row as i64 } else { -1 }];
-        if comm.size() > 1 {
-            let all = comm.gather(&refused)?;
-            refused[0] = all.iter().map(|r| r[0]).filter(|&r| r >= 0).min().unwrap_or(-1);
-        }
-        local?;
-        if refused[0] >= 0 {
-            return Err(KMeansError::PeerRefused {
-                first_row: refused[0] as usize,
+        if let Err((stage, e)) = local {
+            if comm.size() == 1 {
+                return Err(e);
+            }
+            let mine = [stage, first_row as i64];
+            let all = comm.gather(&mine)?;
+            let winner = all.iter().filter(|r| r[0] >= 0).map(|r| (r[0], r[1])).min();
+            return Err(match winner {
+                Some((s, f)) if (s, f) == (stage, first_row as i64) => e,
+                Some((_, f)) => KMeansError::PeerRefused {
+                    first_row: f as usize,
+                },
+                None => e,
             });
+        }
+        if comm.size() > 1 {
+            let all = comm.gather(&[-1_i64, first_row as i64])?;
+            if let Some((_, f)) = all.iter().filter(|r| r[0] >= 0).map(|r| (r[0], r[1])).min() {
+                return Err(KMeansError::PeerRefused {
+                    first_row: f as usize,
+                });
+            }
         }
         let (omega, weight_scale) = match weights {
             None => (None, 1.0),
@@ -456,30 +470,35 @@ impl<T: Float> KMeans<T> {
         Ok((ctx, n_init))
     }
 
-    /// The checks of this participant's rows and weights against the agreed layout.
+    /// The checks of this participant's rows and weights against the agreed layout; a failure
+    /// comes with its stage (0: shape, 1: values, 2: weights, 3: the start), the order in which
+    /// a single process meets them.
     fn check_rows(
         &self,
         rows: RowMajor<'_, T>,
         weights: Option<&[T]>,
         first_row: usize,
         layout: &Layout,
-    ) -> Result<(), KMeansError> {
+    ) -> Result<(), (i64, KMeansError)> {
         if layout.n_total == 0 {
-            return Err(KMeansError::NoRows);
+            return Err((0, KMeansError::NoRows));
         }
         if self.k > layout.n_total {
-            return Err(KMeansError::KTooLarge {
-                k: self.k,
-                n_rows: layout.n_total,
-            });
+            return Err((
+                0,
+                KMeansError::KTooLarge {
+                    k: self.k,
+                    n_rows: layout.n_total,
+                },
+            ));
         }
         let effective_rows = (layout.n_total as f64 * layout.max_weight.max(1.0)).min(1e300);
-        validate::values_in(rows, effective_rows).map_err(|e| e.at_row_offset(first_row))?;
+        validate::values_in(rows, effective_rows).map_err(|e| (1, e.at_row_offset(first_row)))?;
         if let Some(w) = weights {
-            validate::weights(w, rows.n_rows()).map_err(|e| e.at_row_offset(first_row))?;
+            validate::weights(w, rows.n_rows()).map_err(|e| (2, e.at_row_offset(first_row)))?;
         }
         if let Init::Precomputed(c) = &self.init {
-            validate::centroids(c, self.k, rows.n_features(), Some(layout.n_total))?;
+            validate::centroids(c, self.k, rows.n_features(), Some(layout.n_total)).map_err(|e| (3, e))?;
         }
         Ok(())
     }

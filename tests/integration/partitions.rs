@@ -316,6 +316,19 @@ fn bad_weights_and_partitions_are_clear_errors() {
         fit_in_threads(&km, &parts).unwrap_err(),
         KMeansError::NonFinite { row: 3, column: 0 }
     );
+    // A single process checks every value before any weight: so do the parts (found by the
+    // `partitions` fuzz target, where the part with the bad weight reported first).
+    let data = [0.0_f64, 1e300, 2.0];
+    let parts = [
+        RowMajor::new(&data[..1], 1).unwrap(),
+        RowMajor::new(&data[1..], 1).unwrap(),
+    ];
+    let weights: [&[f64]; 2] = [&[-1.0], &[1.0, 1.0]];
+    let whole = km
+        .fit_weighted(&RowMajor::new(&data, 1).unwrap(), &[-1.0, 1.0, 1.0])
+        .unwrap_err();
+    assert!(matches!(whole, KMeansError::ValueTooLarge { row: 1, .. }));
+    assert_eq!(fit_weighted_in_threads(&km, &parts, &weights).unwrap_err(), whole);
     // One participant that claims to start at row 5.
     struct Alone;
     impl Collective for Alone {
