@@ -153,6 +153,11 @@ impl SumFrame {
     /// Adds `row`, of quantized weight `weight`, to cluster `j` of `acc`.
     #[inline]
     pub(crate) fn add_row<T: Float>(&self, acc: &mut ClusterSums, j: usize, row: &[T], weight: i64) {
+        // A row of weight 0 adds nothing (and may lie outside the frame, which covers the rows of
+        // positive weight only).
+        if weight == 0 {
+            return;
+        }
         let d = row.len();
         acc.weights[j] += weight;
         let sums = &mut acc.sums[j * d..(j + 1) * d];
@@ -170,6 +175,9 @@ impl SumFrame {
     /// Takes `row`, of quantized weight `weight`, out of cluster `j` of `acc`.
     #[inline]
     pub(crate) fn remove_row<T: Float>(&self, acc: &mut ClusterSums, j: usize, row: &[T], weight: i64) {
+        if weight == 0 {
+            return;
+        }
         let d = row.len();
         acc.weights[j] -= weight;
         for ((s, &v), &c) in acc.sums[j * d..(j + 1) * d].iter_mut().zip(row).zip(&self.scale) {

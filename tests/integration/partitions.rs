@@ -261,6 +261,22 @@ fn zero_weight_rows_change_nothing_but_their_own_label() {
     }
 }
 
+/// A row of weight 0 far outside the weighted rows' range (found by the `partitions` fuzz
+/// target: its values overflowed the fixed-point frame, which covers weighted rows only).
+#[test]
+fn a_zero_weight_row_may_lie_far_outside_the_others() {
+    let rows = vec![[0.0_f64], [1.0], [-150.0], [10.0], [11.0]];
+    let weights = [1.0, 1.0, 0.0, 1.0, 1.0];
+    let kept = vec![[0.0_f64], [1.0], [10.0], [11.0]];
+    for algorithm in [Algorithm::Lloyd, Algorithm::Hamerly, Algorithm::Yinyang] {
+        let km = KMeans::new(2).algorithm(algorithm);
+        let with = km.fit_weighted(&rows, &weights).unwrap();
+        let without = km.fit_weighted(&kept, &[1.0; 4]).unwrap();
+        assert_eq!(with.centroids(), without.centroids());
+        assert_eq!(with.inertia(), 1.0);
+    }
+}
+
 #[test]
 fn scaling_weights_by_a_power_of_two_scales_only_the_inertia() {
     let blobs = make_blobs::<f64>(700, 2, 7, 1.2, 2).unwrap();

@@ -7,6 +7,12 @@
 //!     --config 1000000x32x100 --parts 1,2,3,5,8 --repeats 3
 //! ```
 //!
+//! `--parts 0` runs `fit` alone, once, for a peak-memory measurement:
+//!
+//! ```text
+//! /usr/bin/time -v target/compare-ours/release/partitions --config 10000000x32x100 --parts 0
+//! ```
+//!
 //! Data: the crate's `make_blobs(m, n, k, cluster_std = 2.0, seed = 0)` in f32; options: the
 //! defaults (`KMeans::new(k)`: greedy k-means++, Auto, breathing refinement). Prints one line per
 //! fit and a summary per P with the median time ratio to `fit`.
@@ -49,6 +55,19 @@ fn main() {
     let blobs = make_blobs::<f32>(m, n, k, 2.0, 0).expect("valid blob parameters");
     let rows = RowMajor::new(&blobs.data, n).expect("whole rows");
     let kmeans = KMeans::new(k);
+    if parts == [0] {
+        drop(blobs.labels);
+        let t = Instant::now();
+        let m = kmeans.fit(&rows).expect("fit");
+        println!(
+            "{config} f32 default fit: {:.2} s, inertia {:.6e}, n_iter {}, input {} bytes",
+            t.elapsed().as_secs_f64(),
+            m.inertia(),
+            m.n_iter(),
+            core::mem::size_of_val(&blobs.data[..])
+        );
+        return;
+    }
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
         .and_then(|s| s.lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string()))
