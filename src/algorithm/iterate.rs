@@ -57,7 +57,9 @@ pub(crate) fn run<T: Float>(
     let mut previous = centroids.clone();
     let mut labels = vec![usize::MAX; n];
     let mut labels_old = vec![usize::MAX; n];
-    let mut upper = vec![0.0_f64; n];
+    // Lloyd's per-row distance bounds (unused by a bounded step, which keeps its own): allocated
+    // only when a full pass needs them, to keep a bounded run's memory at its bounds.
+    let mut upper: Vec<f64> = Vec::new();
     let mut strict = false;
     let mut stop = StopReason::MaxIter;
     let mut n_iter = 0;
@@ -91,14 +93,17 @@ pub(crate) fn run<T: Float>(
                 running = Some(sums.clone());
                 sums
             }
-            None => assign_all(
-                rows,
-                &centroids,
-                &mut labels,
-                &mut upper,
-                None,
-                Some((frame, part.weights)),
-            ),
+            None => {
+                upper.resize(n, 0.0);
+                assign_all(
+                    rows,
+                    &centroids,
+                    &mut labels,
+                    &mut upper,
+                    None,
+                    Some((frame, part.weights)),
+                )
+            }
         };
         let shift = update::next_centroids(part, &labels, &centroids, &mut acc, frame, &mut next)?;
         previous.copy_from_slice(&centroids);
@@ -121,6 +126,10 @@ pub(crate) fn run<T: Float>(
         labels_old.copy_from_slice(&labels);
     }
     if !strict {
+        // The bounds and running sums are no longer needed: free them first.
+        drop(bounds);
+        drop(running);
+        upper.resize(n, 0.0);
         assign_all(rows, &centroids, &mut labels, &mut upper, None, None);
     }
     let centroids: Vec<T> = centroids.iter().map(|&v| T::from_f64_(v)).collect();
