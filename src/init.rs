@@ -205,14 +205,41 @@ fn target(u: f64, total: i128) -> i128 {
     ((u * total as f64) as i128).clamp(0, total - 1)
 }
 
-/// The local row whose cumulative range `(cumulative[i-1], cumulative[i]]` covers the global
-/// draw `t`, if this participant holds it.
-fn covering(cumulative: &[i128], offset: i128, t: i128) -> Option<usize> {
-    let local_total = cumulative.last().copied().unwrap_or(0);
+/// The local row whose cumulative range `(Σ_{<i} term, Σ_{≤i} term]` covers the global draw
+/// `t`, if this participant holds it. `chunk_totals` are the sums of `term` over consecutive
+/// chunks of `chunk` rows, so only one chunk is scanned and no per-row prefix is stored.
+fn covering(
+    chunk_totals: &[i128],
+    chunk: usize,
+    offset: i128,
+    t: i128,
+    term: impl Fn(usize) -> i128,
+) -> Option<usize> {
+    let local_total: i128 = chunk_totals.iter().sum();
     if t < offset || t >= offset + local_total {
         return None;
     }
-    Some(cumulative.partition_point(|&c| c <= t - offset))
+    let mut before = offset;
+    for (c, &total) in chunk_totals.iter().enumerate() {
+        if before + total > t {
+            let mut run = before;
+            for i in c * chunk.. {
+                run += term(i);
+                if run > t {
+                    return Some(i);
+                }
+            }
+        }
+        before += total;
+    }
+    None
+}
+
+/// Per chunk of `chunk` rows out of `n`, the sum of `term` (in parallel when `parallel`).
+fn chunk_sums(n: usize, chunk: usize, parallel: bool, term: impl Fn(usize) -> i128 + Sync) -> Vec<i128> {
+    map_ordered((0..n.div_ceil(chunk)).collect(), parallel, |c: usize| {
+        (c * chunk..((c + 1) * chunk).min(n)).map(&term).sum()
+    })
 }
 
 /// Greedy k-means++ seeding over every participant's rows (at least `k ≥ 1` rows in all).
@@ -261,20 +288,16 @@ pub(crate) fn kmeans_plus_plus_impl<T: Float, R: Rng + ?Sized>(
     // The direct kernel's distances are within this relative error of the true ones.
     let rel = kernels::direct_relative_error::<T>(d);
     let scale = sq_scale(part, &[] as &[T]);
-    let mut cumulative = vec![0_i128; n];
 
     // The first centroid: uniform over the rows, or by weight.
     let first = match part.weights {
         None => rng.random_range(0..part.n_total),
         Some(w) => {
-            let mut run = 0_i128;
-            for (c, &wi) in cumulative.iter_mut().zip(w) {
-                run += i128::from(wi);
-                *c = run;
-            }
-            let (offset, total) = global_offset(part, run)?;
+            let term = |i: usize| i128::from(w[i]);
+            let totals = chunk_sums(n, chunk, parallel, term);
+            let (offset, total) = global_offset(part, totals.iter().sum())?;
             let t = target(rng.random::<f64>(), total.max(1));
-            let mine: Vec<(usize, usize)> = covering(&cumulative, offset, t)
+            let mine: Vec<(usize, usize)> = covering(&totals, chunk, offset, t, term)
                 .map(|i| (0, i))
                 .into_iter()
                 .collect();
@@ -295,13 +318,12 @@ pub(crate) fn kmeans_plus_plus_impl<T: Float, R: Rng + ?Sized>(
     let mut nearest = vec![0usize; n];
 
     for _ in 1..k {
-        // Exact potentials, cumulative in row order, placed in the global order.
-        let mut run = 0_i128;
-        for (i, (c, &w)) in cumulative.iter_mut().zip(&closest).enumerate() {
-            run += quantize_sq(w, scale) * i128::from(part.weight(i));
-            *c = run;
-        }
-        let (offset, potential) = global_offset(part, run)?;
+        // Exact potentials, summed per chunk in row order, placed in the global order.
+        let weights = part.weights;
+        let closest_now = &closest;
+        let term = |i: usize| quantize_sq(closest_now[i], scale) * i128::from(weights.map_or(1, |w| w[i]));
+        let totals = chunk_sums(n, chunk, parallel, term);
+        let (offset, potential) = global_offset(part, totals.iter().sum())?;
         // The draws are the same on every participant; the holder of each drawn row shares it.
         let draws: Vec<f64> = (0..n_trials).map(|_| rng.random::<f64>()).collect();
         let (candidates, cand_rows) = if potential == 0 {
@@ -311,7 +333,9 @@ pub(crate) fn kmeans_plus_plus_impl<T: Float, R: Rng + ?Sized>(
             let mine: Vec<(usize, usize)> = draws
                 .iter()
                 .enumerate()
-                .filter_map(|(t, &u)| covering(&cumulative, offset, target(u, potential)).map(|i| (t, i)))
+                .filter_map(|(t, &u)| {
+                    covering(&totals, chunk, offset, target(u, potential), term).map(|i| (t, i))
+                })
                 .collect();
             share_rows(part, &mine, n_trials)?
         };
@@ -337,7 +361,6 @@ pub(crate) fn kmeans_plus_plus_impl<T: Float, R: Rng + ?Sized>(
         // Each chunk computes the candidate distances its rows may get nearer by (each row read
         // once for all its candidates) and each candidate's exact potential over its rows. A
         // skipped pair keeps the row's own term, so skipping changes no bit.
-        let weights = part.weights;
         let per_chunk: Vec<(Vec<i128>, Vec<f64>)> =
             map_ordered((0..n.div_ceil(chunk)).collect(), parallel, |c: usize| {
                 let (lo, hi) = (c * chunk, ((c + 1) * chunk).min(n));
