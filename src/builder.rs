@@ -212,12 +212,13 @@ impl<T: Float> KMeans<T> {
     /// * [`KMeansError::ZeroK`], [`KMeansError::ZeroMaxIter`], [`KMeansError::ZeroNInit`],
     ///   [`KMeansError::InvalidTolerance`] for bad options;
     /// * [`KMeansError::NoRows`] for empty data, [`KMeansError::ZeroFeatures`] for rows of
-    ///   width 0, [`KMeansError::KTooLarge`] when k exceeds the number of rows;
+    ///   width 0, [`KMeansError::KTooLarge`] when k exceeds the number of rows,
+    ///   [`KMeansError::KTooLargeForType`] for more than 2²⁴ clusters of `f32` data;
     /// * [`KMeansError::NonFinite`] / [`KMeansError::ValueTooLarge`] for a NaN, infinite or
     ///   overflowing value (with its row and column);
     /// * [`KMeansError::CentroidShape`] / [`KMeansError::NonFiniteCentroid`] /
     ///   [`KMeansError::CentroidTooLarge`] for a bad
-    ///   [`Init::Precomputed`] start.
+    ///   [`Init::Precomputed`] start (held to the same magnitude limit as the data).
     ///
     /// # Example
     ///
@@ -285,10 +286,11 @@ impl<T: Float> KMeans<T> {
                 n_rows: rows.n_rows(),
             });
         }
+        validate::k_fits_type::<T>(self.k)?;
         validate::values(rows)?;
         let n_init = match &self.init {
             Init::Precomputed(c) => {
-                validate::centroids(c, self.k, rows.n_features(), Some(rows.n_rows()))?;
+                validate::centroids(c, self.k, rows.n_features(), rows.n_rows())?;
                 1
             }
             Init::Random => self.n_init.unwrap_or(10),
