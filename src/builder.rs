@@ -215,12 +215,13 @@ impl<T: Float> KMeans<T> {
     /// * [`KMeansError::ZeroK`], [`KMeansError::ZeroMaxIter`], [`KMeansError::ZeroNInit`],
     ///   [`KMeansError::InvalidTolerance`] for bad options;
     /// * [`KMeansError::NoRows`] for empty data, [`KMeansError::ZeroFeatures`] for rows of
-    ///   width 0, [`KMeansError::KTooLarge`] when k exceeds the number of rows;
+    ///   width 0, [`KMeansError::KTooLarge`] when k exceeds the number of rows,
+    ///   [`KMeansError::KTooLargeForType`] for more than 2²⁴ clusters of `f32` data;
     /// * [`KMeansError::NonFinite`] / [`KMeansError::ValueTooLarge`] for a NaN, infinite or
     ///   overflowing value (with its row and column);
     /// * [`KMeansError::CentroidShape`] / [`KMeansError::NonFiniteCentroid`] /
     ///   [`KMeansError::CentroidTooLarge`] for a bad
-    ///   [`Init::Precomputed`] start.
+    ///   [`Init::Precomputed`] start (held to the same magnitude limit as the data).
     ///
     /// # Example
     ///
@@ -492,13 +493,14 @@ impl<T: Float> KMeans<T> {
                 },
             ));
         }
+        validate::k_fits_type::<T>(self.k).map_err(|e| (0, e))?;
         let effective_rows = (layout.n_total as f64 * layout.max_weight.max(1.0)).min(1e300);
         validate::values_in(rows, effective_rows).map_err(|e| (1, e.at_row_offset(first_row)))?;
         if let Some(w) = weights {
             validate::weights(w, rows.n_rows()).map_err(|e| (2, e.at_row_offset(first_row)))?;
         }
         if let Init::Precomputed(c) = &self.init {
-            validate::centroids(c, self.k, rows.n_features(), Some(layout.n_total)).map_err(|e| (3, e))?;
+            validate::centroids(c, self.k, rows.n_features(), layout.n_total).map_err(|e| (3, e))?;
         }
         Ok(())
     }

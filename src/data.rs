@@ -110,13 +110,16 @@ impl<'a, T: Float> RowMajor<'a, T> {
     /// let v = RowMajor::new(&[1.0_f64, 2.0, 3.0, 4.0], 2)?;
     /// assert_eq!(v.row(1), &[3.0, 4.0]);
     /// assert!(v.row(2).is_empty());
+    /// assert!(v.row(usize::MAX).is_empty());
     /// # Ok::<(), k_means::KMeansError>(())
     /// ```
     #[must_use]
     pub fn row(&self, i: usize) -> &'a [T] {
-        self.data
-            .get(i * self.n_features..(i + 1) * self.n_features)
-            .unwrap_or(&[])
+        if i >= self.n_rows {
+            return &[];
+        }
+        // In range, so `(i + 1) × n_features ≤ len` cannot overflow.
+        &self.data[i * self.n_features..(i + 1) * self.n_features]
     }
 
     /// Iterates over the rows.

@@ -6,6 +6,7 @@ use rand_distr::{Distribution, Normal};
 
 use crate::error::KMeansError;
 use crate::float::Float;
+use crate::validate;
 
 /// Isotropic Gaussian blobs, as returned by [`make_blobs`].
 #[derive(Debug, Clone, PartialEq)]
@@ -26,7 +27,10 @@ pub struct Blobs<T> {
 /// # Errors
 ///
 /// [`KMeansError::ZeroFeatures`] if `n_features` is 0, [`KMeansError::ZeroK`] if `n_centers`
-/// is 0, [`KMeansError::InvalidClusterStd`] if `cluster_std` is negative or not finite.
+/// is 0, [`KMeansError::InvalidClusterStd`] if `cluster_std` is negative or not finite;
+/// [`KMeansError::TooLarge`] if `n_samples × n_features` or `n_centers × n_features` overflows
+/// `usize`, [`KMeansError::AllocationFailed`] if the data cannot be allocated (tried before
+/// any value is drawn).
 ///
 /// # Example
 ///
@@ -55,29 +59,31 @@ pub fn make_blobs<T: Float>(
         return Err(KMeansError::InvalidClusterStd { cluster_std });
     }
     let noise = Normal::new(0.0, cluster_std).map_err(|_| KMeansError::InvalidClusterStd { cluster_std })?;
+    // Every size checked and every buffer tried before any work, so huge requests are errors.
+    let n_values = validate::checked_size(n_samples, n_features, "make_blobs data")?;
+    let n_center_values = validate::checked_size(n_centers, n_features, "make_blobs centres")?;
+    let mut data = validate::try_with_capacity::<T>(n_values, "make_blobs data")?;
+    let mut centers = validate::try_with_capacity::<f64>(n_center_values, "make_blobs centres")?;
+    let mut labels = validate::try_with_capacity::<usize>(n_samples, "make_blobs labels")?;
+    let mut centers_out = validate::try_with_capacity::<T>(n_center_values, "make_blobs centres")?;
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
-    let centers: Vec<f64> = (0..n_centers * n_features)
-        .map(|_| rng.random_range(-10.0..10.0))
-        .collect();
-    let mut labels: Vec<usize> = (0..n_samples)
-        .map(|i| {
-            // First `n_samples % n_centers` blobs get one extra row.
-            let base = n_samples / n_centers;
-            let extra = n_samples % n_centers;
-            let cut = extra * (base + 1);
-            if i < cut {
-                i / (base + 1)
-            } else {
-                extra + (i - cut) / base.max(1)
-            }
-        })
-        .collect();
+    centers.extend((0..n_center_values).map(|_| rng.random_range(-10.0..10.0)));
+    labels.extend((0..n_samples).map(|i| {
+        // First `n_samples % n_centers` blobs get one extra row.
+        let base = n_samples / n_centers;
+        let extra = n_samples % n_centers;
+        let cut = extra * (base + 1);
+        if i < cut {
+            i / (base + 1)
+        } else {
+            extra + (i - cut) / base.max(1)
+        }
+    }));
     // Fisher–Yates shuffle of the row order.
     for i in (1..labels.len()).rev() {
         let j = rng.random_range(0..=i);
         labels.swap(i, j);
     }
-    let mut data = Vec::with_capacity(n_samples * n_features);
     for &l in &labels {
         for f in 0..n_features {
             data.push(T::from_f64_(centers[l * n_features + f] + noise.sample(&mut rng)));
@@ -86,6 +92,9 @@ pub fn make_blobs<T: Float>(
     Ok(Blobs {
         data,
         labels,
-        centers: centers.into_iter().map(T::from_f64_).collect(),
+        centers: {
+            centers_out.extend(centers.into_iter().map(T::from_f64_));
+            centers_out
+        },
     })
 }

@@ -135,6 +135,44 @@ pub enum KMeansError {
         /// The number of rows in the data.
         n_rows: usize,
     },
+    /// More clusters than the element type can index exactly: the assignment kernel carries
+    /// centroid indices in `T`, so `f32` allows at most 2²⁴ centroids (`f64` 2⁵³).
+    #[error("k = {k} is more centroids than {ty} data can index exactly (at most {max})")]
+    KTooLargeForType {
+        /// The number of clusters (centroids) given.
+        k: usize,
+        /// The largest k accepted for this element type.
+        max: usize,
+        /// The element type (`"f32"` or `"f64"`).
+        ty: &'static str,
+    },
+    /// A size computed from the input (`what`: an output or working buffer) does not fit in
+    /// memory's address space: `rows × k` for [`transform`](crate::KMeansModel::transform),
+    /// `n_samples × n_features` for [`make_blobs`](crate::datasets::make_blobs), `k × n_features`
+    /// for a loaded model.
+    #[error("the {what} would hold more values than fit in memory ({factors})")]
+    TooLarge {
+        /// What was to be allocated.
+        what: &'static str,
+        /// The product that overflowed, as text (e.g. `"4611686018427387904 × 3"`).
+        factors: String,
+    },
+    /// The allocator refused a buffer whose size is fine in principle (`bytes` bytes for
+    /// `what`): the machine does not have the memory.
+    #[error("could not allocate {bytes} bytes for the {what}")]
+    AllocationFailed {
+        /// What was to be allocated.
+        what: &'static str,
+        /// How many bytes were asked for.
+        bytes: usize,
+    },
+    /// A deserialised [`KMeansModel`](crate::KMeansModel) broke one of its invariants (the
+    /// reason names which); only models whose every invariant holds can be loaded.
+    #[error("invalid model: {reason}")]
+    InvalidModel {
+        /// Which invariant failed.
+        reason: String,
+    },
     /// A label was not a valid cluster index.
     #[error("the label of row {row} is {label}, but there are only {k} clusters")]
     LabelOutOfRange {

@@ -25,8 +25,23 @@ use crate::validate;
 /// assert_eq!(model.predict(&vec![[9.0, 9.0]])?, vec![1]);
 /// # Ok::<(), k_means::KMeansError>(())
 /// ```
+///
+/// # Loading (feature `serde`)
+///
+/// A model deserialises only if every invariant a fit guarantees holds: k ≥ 1 and
+/// n_features ≥ 1, `k × n_features` finite centroids within the data's magnitude limit (so
+/// `f64` values that overflow `f32` are refused), k within what `T` can index, every label
+/// below k, cluster sizes that count the labels, and a finite, non-negative inertia. Otherwise
+/// the deserialiser reports the [`KMeansError`] that names the broken invariant.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    serde(
+        try_from = "RawModel<T>",
+        bound(deserialize = "T: Float + serde::Deserialize<'de>")
+    )
+)]
 pub struct KMeansModel<T> {
     centroids: Vec<T>,
     labels: Vec<usize>,
@@ -36,6 +51,76 @@ pub struct KMeansModel<T> {
     stop_reason: StopReason,
     k: usize,
     n_features: usize,
+}
+
+/// A model as stored, before its invariants are checked ([`KMeansModel`]'s `try_from`).
+#[cfg(feature = "serde")]
+#[derive(serde::Deserialize)]
+struct RawModel<T> {
+    centroids: Vec<T>,
+    labels: Vec<usize>,
+    cluster_sizes: Vec<usize>,
+    inertia: f64,
+    n_iter: usize,
+    stop_reason: StopReason,
+    k: usize,
+    n_features: usize,
+}
+
+#[cfg(feature = "serde")]
+impl<T: Float> TryFrom<RawModel<T>> for KMeansModel<T> {
+    type Error = KMeansError;
+
+    fn try_from(raw: RawModel<T>) -> Result<Self, KMeansError> {
+        let invalid = |reason: String| KMeansError::InvalidModel { reason };
+        if raw.k == 0 {
+            return Err(KMeansError::ZeroK);
+        }
+        if raw.n_features == 0 {
+            return Err(KMeansError::ZeroFeatures);
+        }
+        // Shape, k for T, finiteness and magnitude, as for a precomputed start on the training
+        // rows (one label per training row).
+        validate::centroids(&raw.centroids, raw.k, raw.n_features, raw.labels.len().max(1))?;
+        if let Some(row) = raw.labels.iter().position(|&l| l >= raw.k) {
+            return Err(KMeansError::LabelOutOfRange {
+                row,
+                label: raw.labels[row],
+                k: raw.k,
+            });
+        }
+        let mut sizes = vec![0usize; raw.k];
+        for &l in &raw.labels {
+            sizes[l] += 1;
+        }
+        if raw.cluster_sizes != sizes {
+            return Err(invalid(format!(
+                "cluster_sizes {:?} do not count the labels ({} clusters)",
+                if raw.cluster_sizes.len() <= 16 {
+                    &raw.cluster_sizes[..]
+                } else {
+                    &raw.cluster_sizes[..16]
+                },
+                raw.k
+            )));
+        }
+        if !(raw.inertia.is_finite() && raw.inertia >= 0.0) {
+            return Err(invalid(format!(
+                "inertia {} is not a finite number ≥ 0",
+                raw.inertia
+            )));
+        }
+        Ok(KMeansModel {
+            centroids: raw.centroids,
+            labels: raw.labels,
+            cluster_sizes: raw.cluster_sizes,
+            inertia: raw.inertia,
+            n_iter: raw.n_iter,
+            stop_reason: raw.stop_reason,
+            k: raw.k,
+            n_features: raw.n_features,
+        })
+    }
 }
 
 impl<T: Float> KMeansModel<T> {
@@ -50,7 +135,10 @@ impl<T: Float> KMeansModel<T> {
     ///
     /// [`KMeansError::ZeroFeatures`] for `n_features = 0`; [`KMeansError::ShapeMismatch`] if
     /// `centroids.len()` is not a whole number of rows; [`KMeansError::ZeroK`] for no centroids;
-    /// [`KMeansError::NonFiniteCentroid`] for a NaN or infinite value.
+    /// [`KMeansError::NonFiniteCentroid`] for a NaN or infinite value;
+    /// [`KMeansError::CentroidTooLarge`] for a value beyond the data magnitude limit (as for a
+    /// loaded model); [`KMeansError::KTooLargeForType`] for more centroids than `T` indexes
+    /// exactly.
     ///
     /// # Example
     ///
@@ -69,7 +157,7 @@ impl<T: Float> KMeansModel<T> {
         if k == 0 {
             return Err(KMeansError::ZeroK);
         }
-        validate::centroids(&centroids, k, n_features, None)?;
+        validate::centroids(&centroids, k, n_features, 1)?;
         Ok(KMeansModel {
             centroids,
             labels: Vec::new(),
@@ -120,10 +208,16 @@ impl<T: Float> KMeansModel<T> {
     /// let model = k_means::KMeans::new(1).fit(&vec![[0.0_f32, 2.0], [2.0, 4.0]])?;
     /// assert_eq!(model.centroid(0), Some(&[1.0, 3.0][..]));
     /// assert_eq!(model.centroid(1), None);
+    /// assert_eq!(model.centroid(usize::MAX), None);
     /// # Ok::<(), k_means::KMeansError>(())
     /// ```
     #[must_use]
     pub fn centroid(&self, j: usize) -> Option<&[T]> {
+        if j >= self.k {
+            return None;
+        }
+        // j < k and centroids.len() == k × n_features (checked when the model was built or
+        // loaded), so this cannot overflow.
         self.centroids.get(j * self.n_features..(j + 1) * self.n_features)
     }
 
@@ -267,7 +361,8 @@ impl<T: Float> KMeansModel<T> {
     /// # Errors
     ///
     /// [`KMeansError::FeatureMismatch`] if `data` has a different number of features than the
-    /// model; [`KMeansError::NonFinite`] / [`KMeansError::ValueTooLarge`] for bad values.
+    /// model; [`KMeansError::NonFinite`] / [`KMeansError::ValueTooLarge`] for bad values;
+    /// [`KMeansError::AllocationFailed`] if the labels cannot be allocated.
     ///
     /// ```
     /// use k_means::{Init, KMeans, KMeansError};
@@ -281,8 +376,8 @@ impl<T: Float> KMeansModel<T> {
     /// ```
     pub fn predict<D: AsRows<T> + ?Sized>(&self, data: &D) -> Result<Vec<usize>, KMeansError> {
         let rows = self.check(data)?;
-        let mut labels = vec![0; rows.n_rows()];
-        let mut upper = vec![0.0; rows.n_rows()];
+        let mut labels = validate::try_filled(rows.n_rows(), 0, "labels")?;
+        let mut upper = validate::try_filled(rows.n_rows(), 0.0, "distance bounds")?;
         assign_all(rows, &self.centroids, &mut labels, &mut upper, None, None);
         Ok(labels)
     }
@@ -292,7 +387,9 @@ impl<T: Float> KMeansModel<T> {
     ///
     /// # Errors
     ///
-    /// As [`predict`](Self::predict).
+    /// As [`predict`](Self::predict), and [`KMeansError::TooLarge`] if `n_rows × k` overflows
+    /// `usize`, [`KMeansError::AllocationFailed`] if the output cannot be allocated (the
+    /// allocation is tried before any distance is computed).
     ///
     /// ```
     /// use k_means::{Init, KMeans};
@@ -306,7 +403,8 @@ impl<T: Float> KMeansModel<T> {
     pub fn transform<D: AsRows<T> + ?Sized>(&self, data: &D) -> Result<Vec<T>, KMeansError> {
         let rows = self.check(data)?;
         let d = self.n_features;
-        let mut out = Vec::with_capacity(rows.n_rows() * self.k);
+        let len = validate::checked_size(rows.n_rows(), self.k, "transform output")?;
+        let mut out = validate::try_with_capacity(len, "transform output")?;
         for row in rows.rows() {
             for c in self.centroids.chunks_exact(d) {
                 out.push(T::from_f64_(sq_dist_f64(row, c).sqrt()));

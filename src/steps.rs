@@ -25,8 +25,11 @@ use crate::validate;
 ///
 /// # Errors
 ///
-/// Shape errors as [`RowMajor::new`], [`KMeansError::NoRows`], [`KMeansError::ZeroK`] and
-/// [`KMeansError::KTooLarge`].
+/// Shape errors as [`RowMajor::new`], [`KMeansError::NoRows`], [`KMeansError::ZeroK`],
+/// [`KMeansError::KTooLarge`] and [`KMeansError::KTooLargeForType`]; then, as
+/// [`KMeans::fit`](crate::KMeans::fit), [`KMeansError::NonFinite`] or
+/// [`KMeansError::ValueTooLarge`] for a NaN, infinite or overflowing value of `data` (checked
+/// whether or not the row is picked).
 ///
 /// # Example
 ///
@@ -61,6 +64,8 @@ pub fn initialize_random_centroids<T: Float, R: Rng + ?Sized>(
             n_rows: rows.n_rows(),
         });
     }
+    validate::k_fits_type::<T>(k)?;
+    validate::values(rows)?;
     Ok(gather_rows(rows, &random_distinct_rows(rows.n_rows(), k, rng)))
 }
 
@@ -68,7 +73,10 @@ pub fn initialize_random_centroids<T: Float, R: Rng + ?Sized>(
 ///
 /// # Errors
 ///
-/// [`KMeansError::FeatureMismatch`] if the slices differ in length.
+/// [`KMeansError::FeatureMismatch`] if the slices differ in length; [`KMeansError::NonFinite`]
+/// or [`KMeansError::ValueTooLarge`] (row 0 for `a`, row 1 for `b`) for a NaN or infinite
+/// value, or one so large that the squared distance could overflow `T` (the limit `fit` sets
+/// for one row of this width), so the result is always finite.
 ///
 /// # Example
 ///
@@ -80,6 +88,8 @@ pub fn initialize_random_centroids<T: Float, R: Rng + ?Sized>(
 /// ```
 pub fn euclidean_distance<T: Float>(a: &[T], b: &[T]) -> Result<T, KMeansError> {
     validate::same_len(a, b)?;
+    validate::vector(a, 0)?;
+    validate::vector(b, 1)?;
     Ok(T::from_f64_(sq_dist_f64(a, b).sqrt()))
 }
 
@@ -88,7 +98,7 @@ pub fn euclidean_distance<T: Float>(a: &[T], b: &[T]) -> Result<T, KMeansError> 
 ///
 /// # Errors
 ///
-/// [`KMeansError::FeatureMismatch`] if the slices differ in length.
+/// As [`euclidean_distance`].
 ///
 /// # Example
 ///
@@ -99,6 +109,8 @@ pub fn euclidean_distance<T: Float>(a: &[T], b: &[T]) -> Result<T, KMeansError> 
 /// ```
 pub fn squared_euclidean_distance<T: Float>(a: &[T], b: &[T]) -> Result<T, KMeansError> {
     validate::same_len(a, b)?;
+    validate::vector(a, 0)?;
+    validate::vector(b, 1)?;
     Ok(T::from_f64_(sq_dist_f64(a, b)))
 }
 
@@ -107,8 +119,12 @@ pub fn squared_euclidean_distance<T: Float>(a: &[T], b: &[T]) -> Result<T, KMean
 ///
 /// # Errors
 ///
-/// [`KMeansError::FeatureMismatch`] if `row` does not have `n_features` values; shape errors as
-/// [`RowMajor::new`] for `centroids`; [`KMeansError::ZeroK`] if there are no centroids.
+/// Shape errors as [`RowMajor::new`] for `centroids`; [`KMeansError::ZeroK`] if there are no
+/// centroids; [`KMeansError::FeatureMismatch`] if `row` does not have `n_features` values;
+/// [`KMeansError::KTooLargeForType`] for more than 2²⁴ `f32` centroids; then, as `fit` for
+/// one row of data, [`KMeansError::NonFinite`] / [`KMeansError::ValueTooLarge`] (row 0) for
+/// `row` and [`KMeansError::NonFiniteCentroid`] / [`KMeansError::CentroidTooLarge`] for
+/// `centroids`.
 ///
 /// # Example
 ///
@@ -135,6 +151,8 @@ pub fn closest_centroid<T: Float>(
             got: row.len(),
         });
     }
+    validate::centroids(centroids, c.n_rows(), n_features, 1)?;
+    validate::vector(row, 0)?;
     Ok(nearest_direct(row, centroids, n_features).0)
 }
 
@@ -147,9 +165,12 @@ pub fn closest_centroid<T: Float>(
 /// # Errors
 ///
 /// Shape errors as [`RowMajor::new`] for either buffer; [`KMeansError::ZeroK`] if there are no
-/// centroids; [`KMeansError::NonFinite`], [`KMeansError::ValueTooLarge`] or
-/// [`KMeansError::NonFiniteCentroid`] for bad values. Centroids of any finite magnitude are
-/// accepted: labels come from f64 distances, which do not overflow for `f32` values.
+/// centroids; [`KMeansError::KTooLargeForType`] for more than 2²⁴ `f32` centroids;
+/// [`KMeansError::NonFiniteCentroid`] or [`KMeansError::CentroidTooLarge`] for a centroid that
+/// is NaN, infinite or beyond the magnitude limit of the data (the limit `fit` holds a
+/// precomputed start to, so that no score or distance can overflow); [`KMeansError::NonFinite`]
+/// or [`KMeansError::ValueTooLarge`] for bad values of `data`; [`KMeansError::AllocationFailed`]
+/// if the labels cannot be allocated.
 ///
 /// # Example
 ///
@@ -170,10 +191,10 @@ pub fn create_clusters<T: Float>(
     if c.n_rows() == 0 {
         return Err(KMeansError::ZeroK);
     }
-    validate::centroids(centroids, c.n_rows(), n_features, None)?;
+    validate::centroids(centroids, c.n_rows(), n_features, rows.n_rows())?;
     validate::values(rows)?;
-    let mut labels = vec![0; rows.n_rows()];
-    let mut upper = vec![0.0; rows.n_rows()];
+    let mut labels = validate::try_filled(rows.n_rows(), 0, "labels")?;
+    let mut upper = validate::try_filled(rows.n_rows(), 0.0, "distance bounds")?;
     assign_all(rows, centroids, &mut labels, &mut upper, None, None);
     Ok(labels)
 }
@@ -197,7 +218,10 @@ pub fn create_clusters<T: Float>(
 /// Shape errors as [`RowMajor::new`]; [`KMeansError::ZeroK`] for no centroids;
 /// [`KMeansError::LabelCount`] if `labels` does not have one entry per row;
 /// [`KMeansError::LabelOutOfRange`] for a label ≥ k; [`KMeansError::NonFinite`],
-/// [`KMeansError::ValueTooLarge`], [`KMeansError::NonFiniteCentroid`] for bad values.
+/// [`KMeansError::ValueTooLarge`], [`KMeansError::NonFiniteCentroid`],
+/// [`KMeansError::CentroidTooLarge`] for bad values (centroids held to the data's magnitude
+/// limit, as in [`create_clusters`]); [`KMeansError::KTooLargeForType`] for more than 2²⁴
+/// `f32` centroids.
 ///
 /// # Example
 ///
@@ -222,7 +246,7 @@ pub fn compute_means<T: Float>(
     if k == 0 {
         return Err(KMeansError::ZeroK);
     }
-    validate::centroids(centroids, k, n_features, None)?;
+    validate::centroids(centroids, k, n_features, rows.n_rows())?;
     validate::values(rows)?;
     validate::labels(labels, rows.n_rows(), k)?;
     let solo = Solo::new(rows);

@@ -15,10 +15,32 @@ pub(crate) fn values<T: Float>(rows: RowMajor<'_, T>) -> Result<(), KMeansError>
 /// participants, weights counted), which bounds the inertia.
 pub(crate) fn values_in<T: Float>(rows: RowMajor<'_, T>, total_weight: f64) -> Result<(), KMeansError> {
     let limit = magnitude_limit::<T>(rows.n_features(), total_weight);
+    values_within(rows.as_slice(), rows.n_features(), limit, 0)
+}
+
+/// Checks one vector of a building block (`row` names it in the error: 0 for the first
+/// argument, 1 for the second) as one row of data: finite and within the magnitude limit of
+/// one row of its width, so that its squared distance to any other such vector is finite in
+/// `T`.
+pub(crate) fn vector<T: Float>(v: &[T], row: usize) -> Result<(), KMeansError> {
+    if v.is_empty() {
+        return Ok(());
+    }
+    values_within(v, v.len(), magnitude_limit::<T>(v.len(), 1.0), row)
+}
+
+/// [`values`] over a flat buffer of `n_features`-wide rows against `limit`, naming rows from
+/// `first_row` on.
+fn values_within<T: Float>(
+    flat: &[T],
+    n_features: usize,
+    limit: f64,
+    first_row: usize,
+) -> Result<(), KMeansError> {
     // A branch-free test over blocks of values (it vectorises: NaN and ±∞ fail the compare),
     // and the exact scan, which names the first offending value, only for a failing block.
     const BLOCK: usize = 1024;
-    for (b, block) in rows.as_slice().chunks(BLOCK).enumerate() {
+    for (b, block) in flat.chunks(BLOCK).enumerate() {
         let ok = block.iter().fold(true, |ok, &v| {
             let a = v.to_f64_().abs();
             ok & (a <= limit) & (a < f64::INFINITY)
@@ -28,7 +50,7 @@ pub(crate) fn values_in<T: Float>(rows: RowMajor<'_, T>, total_weight: f64) -> R
         }
         for (offset, &v) in block.iter().enumerate() {
             let index = b * BLOCK + offset;
-            let (row, column) = (index / rows.n_features(), index % rows.n_features());
+            let (row, column) = (first_row + index / n_features, index % n_features);
             let v = v.to_f64_();
             if !v.is_finite() {
                 return Err(KMeansError::NonFinite { row, column });
@@ -39,6 +61,53 @@ pub(crate) fn values_in<T: Float>(rows: RowMajor<'_, T>, total_weight: f64) -> R
         }
     }
     Ok(())
+}
+
+/// The largest number of centroids the kernels index exactly in `T`: the tiled kernel's
+/// epilogue carries centroid indices as `T` values, exact up to 2²⁴ for `f32` (2⁵³ for `f64`).
+pub(crate) fn max_k<T: Float>() -> usize {
+    // 1 / u = 2²⁴ or 2⁵³, exactly; saturates on 32-bit targets.
+    (1.0 / T::UNIT_ROUNDOFF) as usize
+}
+
+/// Checks that `k` centroids can be indexed exactly in `T` (see [`max_k`]).
+pub(crate) fn k_fits_type<T: Float>(k: usize) -> Result<(), KMeansError> {
+    let max = max_k::<T>();
+    if k > max {
+        let ty = if core::mem::size_of::<T>() == 4 {
+            "f32"
+        } else {
+            "f64"
+        };
+        return Err(KMeansError::KTooLargeForType { k, max, ty });
+    }
+    Ok(())
+}
+
+/// `a × b`, or [`KMeansError::TooLarge`] naming `what` if the product overflows `usize`.
+pub(crate) fn checked_size(a: usize, b: usize, what: &'static str) -> Result<usize, KMeansError> {
+    a.checked_mul(b).ok_or_else(|| KMeansError::TooLarge {
+        what,
+        factors: format!("{a} × {b}"),
+    })
+}
+
+/// An empty vector with room for `n` values, or [`KMeansError::AllocationFailed`] (or
+/// [`KMeansError::TooLarge`] past the address space) naming `what`: the allocation is tried,
+/// so a refusal is an error instead of an abort.
+pub(crate) fn try_with_capacity<U>(n: usize, what: &'static str) -> Result<Vec<U>, KMeansError> {
+    let bytes = checked_size(n, core::mem::size_of::<U>(), what)?;
+    let mut v = Vec::new();
+    v.try_reserve_exact(n)
+        .map_err(|_| KMeansError::AllocationFailed { what, bytes })?;
+    Ok(v)
+}
+
+/// `n` copies of `value`, allocated as [`try_with_capacity`] does.
+pub(crate) fn try_filled<U: Clone>(n: usize, value: U, what: &'static str) -> Result<Vec<U>, KMeansError> {
+    let mut v = try_with_capacity(n, what)?;
+    v.resize(n, value);
+    Ok(v)
 }
 
 /// The largest magnitude accepted for data of this type and shape.
@@ -55,23 +124,28 @@ pub(crate) fn magnitude_limit<T: Float>(n_features: usize, n_rows: f64) -> f64 {
     in_t.min(in_f64)
 }
 
-/// Checks a `k × n_features` centroid buffer: shape, finiteness, and, given the number of rows
-/// a fit will sum over, magnitude (as the data's, so inertia cannot overflow).
+/// Checks a `k × n_features` centroid buffer: shape, a k that `T` can index
+/// ([`k_fits_type`]), finiteness, and magnitude: the limit of data of `n_rows` rows (the rows
+/// the centroids will be compared with and, in a fit, summed over), so that every score and
+/// distance between them and such data is finite. One policy for every entry point: `fit`'s
+/// precomputed start, the building blocks, a loaded model.
 pub(crate) fn centroids<T: Float>(
     c: &[T],
     k: usize,
     n_features: usize,
-    fit_rows: Option<usize>,
+    n_rows: usize,
 ) -> Result<(), KMeansError> {
-    if c.len() != k * n_features {
+    let expected = k.checked_mul(n_features);
+    if expected != Some(c.len()) {
         return Err(KMeansError::CentroidShape {
             len: c.len(),
             k,
             n_features,
-            expected: k * n_features,
+            expected: expected.unwrap_or(usize::MAX),
         });
     }
-    let limit = fit_rows.map_or(f64::INFINITY, |n| magnitude_limit::<T>(n_features, n as f64));
+    k_fits_type::<T>(k)?;
+    let limit = magnitude_limit::<T>(n_features, n_rows as f64);
     for (i, v) in c.iter().enumerate() {
         let (row, column) = (i / n_features, i % n_features);
         if !v.is_finite() {

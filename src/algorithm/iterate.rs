@@ -17,7 +17,12 @@ fn choose_step<T: Float>(algorithm: Algorithm, n: usize, k: usize) -> Option<Box
     match algorithm {
         Algorithm::Lloyd => None,
         Algorithm::Hamerly => Some(Box::new(HamerlyBounds::new(n))),
-        Algorithm::Yinyang => Some(Box::new(YinyangBounds::new(n))),
+        // Yinyang's n × ⌈k/10⌉ group bounds are tried first; where they cannot be allocated,
+        // Hamerly's O(n) bounds give the same result.
+        Algorithm::Yinyang => match YinyangBounds::try_new(n, k) {
+            Some(bounds) => Some(Box::new(bounds)),
+            None => Some(Box::new(HamerlyBounds::new(n))),
+        },
         // One centroid: every label is 0 after the first pass.
         Algorithm::Auto if k == 1 => None,
         // Hamerly at every k and dimension: with the running sums, its iteration costs little

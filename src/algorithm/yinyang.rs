@@ -123,17 +123,26 @@ impl<T> StepContext<'_, T> {
 }
 
 impl YinyangBounds {
-    pub(crate) fn new(n: usize) -> Self {
-        YinyangBounds {
+    /// The bounds of `n` rows against `k` centroids, or `None` when their `n × ⌈k/10⌉` group
+    /// bounds cannot be held: the size overflows, or the allocator refuses it (tried here, so it
+    /// cannot abort later). The caller then runs Hamerly's step, which gives the same result.
+    pub(crate) fn try_new(n: usize, k: usize) -> Option<Self> {
+        let n_lower = n.checked_mul(n_groups(k))?;
+        // A chunk's transient buffers (`wanted`, the kernel's group bounds) add 9 bytes per
+        // (row, group) pair of the chunk; refuse sizes whose total would overflow too.
+        n_lower.checked_mul(4 + 9)?;
+        let mut lower = Vec::new();
+        lower.try_reserve_exact(n_lower).ok()?;
+        Some(YinyangBounds {
             members: Vec::new(),
             group_of: Vec::new(),
             upper: vec![0.0; n],
             global: vec![0.0; n],
-            lower: Vec::new(),
+            lower,
             stamp: vec![0; n],
             cumulative_drift: Vec::new(),
             step: 0,
-        }
+        })
     }
 
     /// One assignment step (see [`BoundedStep::step`]). Returns the number of (row, centroid)
@@ -157,7 +166,9 @@ impl YinyangBounds {
                     self.group_of[j] = g;
                 }
             }
-            self.lower = vec![0.0; n * self.members.len()];
+            // Within the capacity reserved by `try_new` (at most ⌈k/10⌉ groups).
+            self.lower.clear();
+            self.lower.resize(n * self.members.len(), 0.0);
             self.cumulative_drift = vec![0.0; self.members.len()];
         } else {
             self.step += 1;
@@ -429,6 +440,14 @@ fn group_centroids(centroids: &[f64], d: usize) -> Vec<Vec<usize>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bounds_that_cannot_be_held_are_refused_not_aborted() {
+        assert!(YinyangBounds::try_new(usize::MAX / 2, 1000).is_none());
+        // 2⁴⁰ rows × 104858 groups × 4 bytes ≈ 4.6e17 bytes: the allocator refuses.
+        assert!(YinyangBounds::try_new(1 << 40, 1 << 20).is_none());
+        assert!(YinyangBounds::try_new(1000, 50).is_some());
+    }
 
     #[test]
     fn lower_bounds_round_down() {

@@ -117,7 +117,7 @@ impl<T: Float> Kernel for Assign<'_, '_, T> {
             for r in 0..len {
                 let (sb, ss) = (best[r].to_f64_(), second[r].to_f64_());
                 let err = prep.score_error_bound(x_norm_sq[r].sqrt());
-                certified[r] = prep.scores_trusted & (ss - sb > 2.0 * err);
+                certified[r] = prep.scores_trusted & certifies(sb, ss, err, prep.k() == 1);
                 tile_labels[r] = index[r].to_f64_() as usize;
                 tile_upper[r] = (x_norm_sq[r] + 2.0 * (sb + err)).max(0.0);
             }
@@ -151,6 +151,20 @@ impl<T: Float> Kernel for Assign<'_, '_, T> {
             start += len;
         }
     }
+}
+
+/// Whether a row's best score `sb` and runner-up `ss` (with error bound `err`) prove its label.
+///
+/// Only finite numbers certify: an overflow anywhere in a dot product (a partial sum can
+/// overflow even when the whole would not) makes that score ±∞ or NaN, and a −∞ best or a +∞
+/// runner-up says nothing about the true distances. The one +∞ that is trusted is the
+/// runner-up of a single centroid (`single`: the padding's score), where the label is 0
+/// whatever the scores. Validated inputs never overflow (every entry point holds rows and
+/// centroids to the magnitude limit); this keeps the kernel exact even if one did.
+#[inline(always)]
+pub(super) fn certifies(sb: f64, ss: f64, err: f64, single: bool) -> bool {
+    let finite = sb.is_finite() & err.is_finite() & (ss.is_finite() | single);
+    finite & (ss - sb > 2.0 * err)
 }
 
 /// The exact decision for a row whose label the tiled scores could not certify: the direct

@@ -34,6 +34,10 @@ pub(crate) fn sq_dist_f64<A: Float, B: Float>(a: &[A], b: &[B]) -> f64 {
 
 /// Index of the nearest centroid to `row` by direct f64 squared distance; ties go to the lowest
 /// index. Returns `(index, squared distance)`.
+///
+/// If every squared distance overflows f64 (values beyond the magnitude limit, which the entry
+/// points refuse), the nearest is still found, by [`nearest_scaled`], and its distance is +∞
+/// (an upper bound, the only one f64 can hold).
 #[inline]
 pub(crate) fn nearest_direct<T: Float, C: Float>(
     row: &[T],
@@ -47,7 +51,43 @@ pub(crate) fn nearest_direct<T: Float, C: Float>(
             best = (j, d);
         }
     }
+    if best.1 == f64::INFINITY && !centroids.is_empty() {
+        return (nearest_scaled(row, centroids, n_features), f64::INFINITY);
+    }
     best
+}
+
+/// The nearest centroid when unscaled squared distances overflow: every value is multiplied by
+/// the same power of two, which brings the largest magnitude to at most 1 (exact unless a value
+/// underflows, which moves a distance by less than its rounding), so the distances are finite
+/// and compare as the true ones do. Ties to the lowest index.
+#[cold]
+fn nearest_scaled<T: Float, C: Float>(row: &[T], centroids: &[C], n_features: usize) -> usize {
+    let max = row
+        .iter()
+        .map(|v| v.to_f64_())
+        .chain(centroids.iter().map(|v| v.to_f64_()))
+        .filter(|v| v.is_finite())
+        .fold(0.0_f64, |m, v| m.max(v.abs()));
+    // 2^-e with 2^e ≥ max (e ≤ 1024); two factors, since 2^-1024 alone is subnormal.
+    let e = if max > 0.0 {
+        max.log2().ceil() as i32 + 1
+    } else {
+        0
+    };
+    let (s1, s2) = (2f64.powi(-(e / 2)), 2f64.powi(-(e - e / 2)));
+    let mut best = (0, f64::INFINITY);
+    for (j, c) in centroids.chunks_exact(n_features).enumerate() {
+        let mut acc = 0.0_f64;
+        for (x, y) in row.iter().zip(c) {
+            let t = x.to_f64_() * s1 * s2 - y.to_f64_() * s1 * s2;
+            acc += t * t;
+        }
+        if acc < best.1 {
+            best = (j, acc);
+        }
+    }
+    best.0
 }
 
 /// Lanes of the direct kernel's accumulators: each lane sums every 16th feature.

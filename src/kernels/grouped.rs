@@ -11,6 +11,7 @@
 use core::ops::Range;
 
 use super::backend::{Isa, Kernel};
+use super::certify::certifies;
 use super::direct::sq_dist_f64;
 use super::pack::pack_tile;
 use super::prepared::{Prepared, Scratch};
@@ -229,7 +230,13 @@ fn assign_groups_body<T: Float, S: Isa>(
             }
             let (sb, ss) = (sb.to_f64_(), ss.to_f64_());
             let lower_from = |score: T| (xn2 + 2.0 * (score.to_f64_() - err)).max(0.0);
-            if prep.scores_trusted && ss - sb > 2.0 * err {
+            // One candidate centroid in all: its runner-up score is the padding's +∞.
+            let single = (0..t)
+                .filter(|&g| row_wanted[g])
+                .map(|g| grouped.members[g].len())
+                .sum::<usize>()
+                == 1;
+            if prep.scores_trusted && certifies(sb, ss, err, single) {
                 let slot = best[gb].index.to_f64_() as usize;
                 hits[p] = RowHit {
                     centroid: grouped.members[gb][slot],

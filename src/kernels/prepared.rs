@@ -23,9 +23,11 @@ pub(crate) struct Prepared<T> {
     pub(super) max_norm: f64,
     /// Roundoff units in one dot product's error bound.
     pub(super) accumulation_len: usize,
-    /// Whether every packed value and half norm is finite in `T`. Centroids far beyond the data's
-    /// magnitude limit (accepted by `create_clusters`) can overflow `T` here; then no score can
-    /// be trusted and every row is decided by direct f64 distances.
+    /// Whether every packed value, half norm and the centring point are finite. Every entry
+    /// point holds centroids to the data's magnitude limit, so they always are; if centroids
+    /// beyond it reached the kernel, no score would be trusted and every row would be decided
+    /// by direct f64 distances (and a finite row whose dot product overflows is caught by
+    /// `certify::certifies`).
     pub(super) scores_trusted: bool,
     pub(super) backend: Backend,
 }
@@ -66,6 +68,7 @@ impl<T: Float> Prepared<T> {
         }
         let scores_trusted = blocks.iter().all(|v| v.is_finite())
             && half_norms[..k].iter().all(|v| v.is_finite())
+            && origin.iter().all(|v| v.is_finite())
             && max_norm.is_finite();
         Prepared {
             k,

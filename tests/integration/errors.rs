@@ -518,16 +518,26 @@ fn no_panic<R>(what: &str, f: impl FnOnce() -> R + std::panic::UnwindSafe) -> R 
     }
 }
 
-/// A centroid at f64::MAX: every squared distance to it is +∞ in f64.
+/// A centroid at f64::MAX: every squared distance to it is +∞ in f64. Refused, as `fit`
+/// refuses such a start: centroids are held to the data's magnitude limit everywhere.
 #[test]
 fn create_clusters_with_a_centroid_at_f64_max() {
-    // One centroid: it is the nearest, whatever the distance.
-    let labels = no_panic("create_clusters", || create_clusters(&[0.0_f64], &[f64::MAX], 1));
-    assert_eq!(labels, Ok(vec![0]));
-    let labels = no_panic("create_clusters", || {
-        create_clusters(&[0.0_f64, 1.0], &[f64::MAX, -f64::MAX], 1)
-    });
-    assert_eq!(labels, Ok(vec![0, 0]));
+    for centroids in [&[f64::MAX][..], &[f64::MAX, -f64::MAX]] {
+        let labels = no_panic("create_clusters", || {
+            create_clusters(&[0.0_f64, 1.0], centroids, 1)
+        });
+        assert!(
+            matches!(
+                labels,
+                Err(KMeansError::CentroidTooLarge {
+                    row: 0,
+                    column: 0,
+                    ..
+                })
+            ),
+            "{labels:?}"
+        );
+    }
 }
 
 #[test]
@@ -667,12 +677,26 @@ fn fuzz<T: Real>(case: Fuzz<T>) {
     }
     let a = &data[..data.len().min(centroids.len())];
     let b = &centroids[..a.len()];
-    let dist = euclidean_distance(a, b).expect("same length");
-    let sq = squared_euclidean_distance(a, b).expect("same length");
-    // Non-negative, or NaN for NaN input.
-    assert!(dist.is_nan() || dist >= T::of(0.0));
-    assert!(sq.is_nan() || sq >= T::of(0.0));
-    assert!(euclidean_distance(&data, &centroids).is_ok() == (data.len() == centroids.len()));
+    // Finite and non-negative, or a value error (NaN, ±∞, or a magnitude whose square could
+    // overflow), as `fit` reports it.
+    for result in [euclidean_distance(a, b), squared_euclidean_distance(a, b)] {
+        match result {
+            Ok(v) => assert!(v.is_finite() && v >= T::of(0.0), "{v:?}"),
+            Err(e) => assert!(
+                matches!(
+                    e,
+                    KMeansError::NonFinite { .. } | KMeansError::ValueTooLarge { .. }
+                ),
+                "{e:?}"
+            ),
+        }
+    }
+    if data.len() != centroids.len() {
+        assert!(matches!(
+            euclidean_distance(&data, &centroids),
+            Err(KMeansError::FeatureMismatch { .. })
+        ));
+    }
     let row = &data[..d.min(data.len())];
     if let Ok(j) = closest_centroid(row, &centroids, d) {
         assert!(j < centroids.len() / d);

@@ -433,7 +433,16 @@ fn create_clusters_is_closest_centroid<T: Real>(
     centroids: &[T],
 ) -> Result<(), TestCaseError> {
     let data: Vec<T> = cast(data);
-    let labels = create_clusters(&data, centroids, d).unwrap();
+    let labels = match create_clusters(&data, centroids, d) {
+        Ok(labels) => labels,
+        // Centroids beyond the data's magnitude limit are refused (one policy for every entry
+        // point): this draws centroids up to T::MAX, far beyond it.
+        Err(k_means::KMeansError::CentroidTooLarge { row, column, limit }) => {
+            prop_assert!(centroids[row * d + column].wide().abs() > limit);
+            return Ok(());
+        }
+        Err(e) => return Err(TestCaseError::fail(format!("{e:?}"))),
+    };
     for (i, row) in data.chunks_exact(d).enumerate() {
         prop_assert_eq!(
             labels[i],
@@ -446,15 +455,33 @@ fn create_clusters_is_closest_centroid<T: Real>(
 }
 
 /// Cases the law above once found: f32 centroids whose centred half squared norm overflows f32
-/// (`½ (5e19)² > f32::MAX`) although every f64 distance is finite and far from a tie.
+/// (`½ (5e19)² > f32::MAX`) although every f64 distance is finite and far from a tie. Such
+/// centroids are now refused (`CentroidTooLarge`), as `fit` refuses them; the labels of the
+/// last case, within the limit, are still the nearest.
 #[test]
 fn create_clusters_with_huge_f32_centroids() {
-    let cases: [(&[f32], &[f32], usize); 4] = [
+    let refused: [(&[f32], &[f32], usize); 3] = [
         (&[0.0], &[1e20, 0.0], 1),
         (&[0.0], &[3e38, 0.0], 1),
         (&[0.0, 1.0, 2.0], &[3e38, 3e38, 0.0], 1),
-        (&[1.0, -1.0, 5.0, 5.0], &[-1e30, 1e30, 1.0, -1.0, 4.0, 4.0], 2),
     ];
+    for (data, centroids, d) in refused {
+        let err = create_clusters(data, centroids, d).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                k_means::KMeansError::CentroidTooLarge {
+                    row: 0,
+                    column: 0,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        assert!(closest_centroid(&data[..d], centroids, d).is_err());
+    }
+    let cases: [(&[f32], &[f32], usize); 1] =
+        [(&[1.0, -1.0, 5.0, 5.0], &[-1e17, 1e17, 1.0, -1.0, 4.0, 4.0], 2)];
     for (data, centroids, d) in cases {
         let labels = create_clusters(data, centroids, d).unwrap();
         let want: Vec<usize> = data
