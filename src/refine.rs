@@ -18,7 +18,7 @@ use rand::Rng;
 use rand::RngExt;
 
 use crate::algorithm::{self, FitContext, RunOutcome};
-use crate::assign::assign_all;
+use crate::assign::assign_all_portable;
 use crate::data::RowMajor;
 use crate::float::Float;
 use crate::kernels::sq_dist_f64;
@@ -149,14 +149,10 @@ fn breathe_out<T: Float>(rows: RowMajor<'_, T>, centroids: &[T], m: usize) -> Ve
     let total = centroids.len() / d;
     let n = rows.n_rows();
     let (mut labels, mut best_sq, mut second_sq) = (vec![0; n], vec![0.0; n], vec![0.0; n]);
-    assign_all(
-        rows,
-        centroids,
-        &mut labels,
-        &mut best_sq,
-        Some(&mut second_sq),
-        None,
-    );
+    // The utilities come from the kernel's distance bounds, whose bits depend on the backend
+    // (FMA or not): the portable copy gives the same bits on every machine, so the centroids
+    // removed, and the seeded result, do not depend on the CPU.
+    assign_all_portable(rows, centroids, &mut labels, &mut best_sq, Some(&mut second_sq));
     let mut utility = vec![0.0_f64; total];
     for i in 0..n {
         utility[labels[i]] += (second_sq[i] - best_sq[i]).max(0.0);
