@@ -11,7 +11,7 @@
 use std::ffi::OsString;
 use std::fmt;
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, BufWriter, Write};
+use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::str::FromStr;
@@ -27,9 +27,12 @@ usage: cluster FILE -k K [--seed S] [--init kmeans++|random] [--n-init N] [--max
 const HELP: &str = "\
 Clusters the rows of FILE with k-means and prints a summary to stderr.
 
-FILE holds one row of numbers per line, separated by commas, semicolons, tabs or spaces.
-Blank lines are skipped, a first line that is not all numbers is skipped as a header, and
-gzip-compressed files (.gz) are decompressed on the fly. FILE `-` reads stdin.
+FILE holds one row of numbers per line, separated by semicolons, commas, tabs or spaces (a
+line with a semicolon is split on semicolons only; numbers use a decimal point, so a decimal
+comma such as `1,5;2,5` is an error). Blank lines are skipped; a first line in which no field
+is a number is skipped as a header (one with some numbers is data, and a bad field in it is an
+error); gzip-compressed input is detected by its first bytes and decompressed on the fly. FILE
+`-` reads stdin. Writing to a closed pipe (`... --json | head -c1`) ends quietly.
 
 options:
   -k K               number of clusters (required)
@@ -52,11 +55,15 @@ fn main() -> ExitCode {
     let opts = match parse_args(std::env::args_os().skip(1)) {
         Ok(opts) => opts,
         Err(ArgError::Help) => {
-            println!("{USAGE}\n\n{HELP}");
+            // `cluster --help | head -1`: a closed pipe is not an error.
+            let _ = writeln!(io::stdout(), "{USAGE}\n\n{HELP}");
             return ExitCode::SUCCESS;
         }
         Err(ArgError::Usage(msg)) => {
-            eprintln!("error: {msg}\n\n{USAGE}\n\nRun with --help for details.");
+            let _ = writeln!(
+                io::stderr(),
+                "error: {msg}\n\n{USAGE}\n\nRun with --help for details."
+            );
             return ExitCode::from(2);
         }
     };
@@ -67,10 +74,38 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(msg) => {
-            eprintln!("error: {msg}");
+        // The reader of our output has gone (`| head`): nothing more to say, and no one to say
+        // it to.
+        Err(Failure::BrokenPipe) => ExitCode::SUCCESS,
+        Err(Failure::Message(msg)) => {
+            // If stderr is closed too, there is nothing left to do.
+            let _ = writeln!(io::stderr(), "error: {msg}");
             ExitCode::from(1)
         }
+    }
+}
+
+/// Why `run` stopped early.
+#[derive(Debug, PartialEq)]
+enum Failure {
+    /// A message for stderr.
+    Message(String),
+    /// Stdout (or an output file that is a pipe) was closed by its reader.
+    BrokenPipe,
+}
+
+impl From<String> for Failure {
+    fn from(msg: String) -> Self {
+        Failure::Message(msg)
+    }
+}
+
+/// A write error: a closed pipe ends the program quietly, anything else is reported.
+fn write_failure(e: &io::Error, what: &str, name: &str) -> Failure {
+    if e.kind() == io::ErrorKind::BrokenPipe {
+        Failure::BrokenPipe
+    } else {
+        Failure::Message(format!("cannot write {what} to {name}: {e}"))
     }
 }
 
@@ -279,7 +314,17 @@ impl fmt::Display for ReadError {
         match self {
             ReadError::Io { line, source } => write!(f, "line {line}: {source}"),
             ReadError::NotANumber { line, field, text } => {
-                write!(f, "line {line}, field {field}: {text:?} is not a number")
+                write!(f, "line {line}, field {field}: {text:?} is not a number")?;
+                let decimal_comma = text.split_once(',').is_some_and(|(a, b)| {
+                    !a.is_empty()
+                        && a.trim_start_matches('-').bytes().all(|c| c.is_ascii_digit())
+                        && !b.is_empty()
+                        && b.bytes().all(|c| c.is_ascii_digit())
+                });
+                if decimal_comma {
+                    write!(f, " (a decimal comma? write numbers with a decimal point)")?;
+                }
+                Ok(())
             }
             ReadError::NotFinite {
                 line,
@@ -316,22 +361,46 @@ fn open(path: &Path) -> io::Result<Box<dyn BufRead>> {
 /// Wraps `reader` in a gzip decoder if its first bytes are the gzip magic number. Sniffing the
 /// content rather than the `.gz` extension also handles compressed files with other names.
 /// `MultiGzDecoder` reads all members of a multi-member file (`cat a.gz b.gz`), as `zcat` does.
+///
+/// Both magic bytes are read in full before deciding: a slow pipe can deliver the first byte
+/// alone (one `fill_buf` may return a single byte), which must not make a gzip stream text.
 fn maybe_gunzip<'a, R: BufRead + 'a>(mut reader: R) -> io::Result<Box<dyn BufRead + 'a>> {
-    if reader.fill_buf()?.starts_with(&[0x1f, 0x8b]) {
-        Ok(Box::new(BufReader::new(MultiGzDecoder::new(reader))))
+    let mut magic = [0u8; 2];
+    let mut got = 0;
+    while got < magic.len() {
+        match reader.read(&mut magic[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    let whole = io::Cursor::new(magic[..got].to_vec()).chain(reader);
+    if magic[..got] == [0x1f, 0x8b] {
+        Ok(Box::new(BufReader::new(MultiGzDecoder::new(whole))))
     } else {
-        Ok(Box::new(reader))
+        Ok(Box::new(BufReader::new(whole)))
     }
 }
 
-/// The fields of a line: split on commas and semicolons if it has any (CSV, with spaces around
-/// fields allowed), otherwise on whitespace (spaces and tabs).
+/// The fields of a line: split on semicolons if it has any (the separator of decimal-comma
+/// locales, so `1,5;2,5` is two fields, which then fail to parse instead of becoming four
+/// columns), else on commas (CSV), with spaces around fields allowed; otherwise on whitespace
+/// (spaces and tabs).
 fn fields(line: &str) -> Vec<&str> {
-    if line.contains([',', ';']) {
-        line.split([',', ';']).map(str::trim).collect()
+    if line.contains(';') {
+        line.split(';').map(str::trim).collect()
+    } else if line.contains(',') {
+        line.split(',').map(str::trim).collect()
     } else {
         line.split_whitespace().collect()
     }
+}
+
+/// Whether a field is a number, or would be with a decimal point for its decimal comma
+/// (`1,5`): a line with such a field is data, never a header.
+fn looks_numeric(field: &str) -> bool {
+    field.parse::<f64>().is_ok() || field.replacen(',', ".", 1).parse::<f64>().is_ok()
 }
 
 /// Parses every field of a line, or says which one (1-based) is not a number.
@@ -369,8 +438,13 @@ fn read_table<T: Float + FromStr>(reader: impl BufRead) -> Result<Table<T>, Read
         let fields = fields(line);
         let values: Vec<T> = match parse_fields(&fields) {
             Ok(values) => values,
-            // The first non-blank line may be a header such as `x,y`.
-            Err(_) if table.lines.is_empty() && table.header.is_none() => {
+            // The first non-blank line may be a header such as `x,y`, but only if no field of
+            // it is a number: `1.5,2x` is a data row with a typo, not a header.
+            Err(_)
+                if table.lines.is_empty()
+                    && table.header.is_none()
+                    && !fields.iter().any(|f| looks_numeric(f)) =>
+            {
                 table.header = Some(line_no);
                 continue;
             }
@@ -418,7 +492,7 @@ fn read_table<T: Float + FromStr>(reader: impl BufRead) -> Result<Table<T>, Read
 // Clustering and output
 // ---------------------------------------------------------------------------------------------
 
-fn run<T: Float + FromStr>(opts: &Options) -> Result<(), String> {
+fn run<T: Float + FromStr>(opts: &Options) -> Result<(), Failure> {
     let path = opts.file.display();
     let reader = open(&opts.file).map_err(|e| format!("cannot read {path}: {e}"))?;
     let table: Table<T> = read_table(reader).map_err(|e| format!("{path}: {e}"))?;
@@ -456,7 +530,8 @@ fn run<T: Float + FromStr>(opts: &Options) -> Result<(), String> {
         fit_seconds,
         model: &model,
     };
-    eprint!("{summary}");
+    // The summary is for people; a closed stderr is no reason to stop.
+    let _ = write!(io::stderr(), "{summary}");
 
     if let Some(out) = &opts.centroids {
         write_to(out, "centroids", |w| {
@@ -473,7 +548,9 @@ fn run<T: Float + FromStr>(opts: &Options) -> Result<(), String> {
         })?;
     }
     if opts.json {
-        println!("{}", summary.json());
+        write_to(&Output::Stdout, "the summary", |w| {
+            writeln!(w, "{}", summary.json())
+        })?;
     }
     Ok(())
 }
@@ -496,7 +573,7 @@ fn write_to(
     out: &Output,
     what: &str,
     body: impl FnOnce(&mut dyn Write) -> io::Result<()>,
-) -> Result<(), String> {
+) -> Result<(), Failure> {
     let (result, name) = match out {
         Output::Stdout => {
             let mut w = BufWriter::new(io::stdout().lock());
@@ -511,7 +588,7 @@ fn write_to(
             (result, path.display().to_string())
         }
     };
-    result.map_err(|e| format!("cannot write {what} to {name}: {e}"))
+    result.map_err(|e| write_failure(&e, what, &name))
 }
 
 /// What the run did, for people (`Display`, to stderr) and programs (`json`).
@@ -640,6 +717,91 @@ mod tests {
         // Plain text passes through untouched.
         let t: Table<f64> = read_table(maybe_gunzip(Cursor::new("5 6\n")).unwrap()).unwrap();
         assert_eq!(t.values, [5.0, 6.0]);
+    }
+
+    #[test]
+    fn a_first_row_with_a_typo_is_an_error_not_a_header() {
+        let err = read("1.5,2x\n3,4\n").unwrap_err();
+        assert_eq!(err.to_string(), r#"line 1, field 2: "2x" is not a number"#);
+        // Headers have no number at all.
+        let t = read("x,2y\n3,4\n").unwrap();
+        assert_eq!((t.header, t.values), (Some(1), vec![3.0, 4.0]));
+        assert!(read("id,1\n3,4\n").is_err());
+    }
+
+    #[test]
+    fn decimal_commas_are_an_error_not_more_columns() {
+        let err = read("1,5;2,5\n3,5;4,0\n").unwrap_err();
+        assert!(
+            matches!(
+                err,
+                ReadError::NotANumber {
+                    line: 1,
+                    field: 1,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("decimal comma"), "{err}");
+        // With a header line too.
+        let err = read("x;y\n1,5;2,5\n").unwrap_err();
+        assert!(
+            matches!(
+                err,
+                ReadError::NotANumber {
+                    line: 2,
+                    field: 1,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        // Semicolon-separated numbers with decimal points are fine.
+        assert_eq!(read("1.5; 2.5\n").unwrap().values, [1.5, 2.5]);
+    }
+
+    /// A reader that hands out one byte per call, as a slow pipe can.
+    struct Trickle(Vec<u8>, usize);
+
+    impl io::Read for Trickle {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            if self.1 == self.0.len() || buf.is_empty() {
+                return Ok(0);
+            }
+            buf[0] = self.0[self.1];
+            self.1 += 1;
+            Ok(1)
+        }
+    }
+
+    #[test]
+    fn gzip_is_detected_on_a_slow_pipe() {
+        use flate2::{Compression, write::GzEncoder};
+        let mut gz = GzEncoder::new(Vec::new(), Compression::default());
+        gz.write_all(b"1 2\n3 4\n").unwrap();
+        let bytes = gz.finish().unwrap();
+        let slow = BufReader::new(Trickle(bytes, 0));
+        let t: Table<f64> = read_table(maybe_gunzip(slow).unwrap()).unwrap();
+        assert_eq!(t.values, [1.0, 2.0, 3.0, 4.0]);
+        // Text through the same pipe, including a one-byte file.
+        let t: Table<f64> =
+            read_table(maybe_gunzip(BufReader::new(Trickle(b"5 6\n".to_vec(), 0))).unwrap()).unwrap();
+        assert_eq!(t.values, [5.0, 6.0]);
+        let t: Table<f64> =
+            read_table(maybe_gunzip(BufReader::new(Trickle(b"7".to_vec(), 0))).unwrap()).unwrap();
+        assert_eq!(t.values, [7.0]);
+    }
+
+    #[test]
+    fn a_closed_pipe_ends_quietly() {
+        let closed = io::Error::from(io::ErrorKind::BrokenPipe);
+        assert_eq!(write_failure(&closed, "labels", "stdout"), Failure::BrokenPipe);
+        let full = io::Error::other("disk full");
+        assert!(matches!(
+            write_failure(&full, "labels", "x.txt"),
+            Failure::Message(_)
+        ));
     }
 
     fn args(line: &str) -> Result<Options, ArgError> {

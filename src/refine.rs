@@ -18,7 +18,7 @@ use rand::Rng;
 use rand::RngExt;
 
 use crate::algorithm::{self, FitContext, RunOutcome};
-use crate::assign::{assign_all, sq_scale};
+use crate::assign::{assign_all_portable, sq_scale};
 use crate::data::RowMajor;
 use crate::error::KMeansError;
 use crate::float::Float;
@@ -160,14 +160,10 @@ fn breathe_out<T: Float>(part: Part<'_, '_, T>, centroids: &[T], m: usize) -> Re
     let total = centroids.len() / d;
     let n = rows.n_rows();
     let (mut labels, mut best_sq, mut second_sq) = (vec![0; n], vec![0.0; n], vec![0.0; n]);
-    assign_all(
-        rows,
-        centroids,
-        &mut labels,
-        &mut best_sq,
-        Some(&mut second_sq),
-        None,
-    );
+    // The utilities come from the kernel's distance bounds, whose bits depend on the backend
+    // (FMA or not): the portable copy gives the same bits on every machine, so the centroids
+    // removed, and the seeded result, do not depend on the CPU.
+    assign_all_portable(rows, centroids, &mut labels, &mut best_sq, Some(&mut second_sq));
     // Each centroid's utility Σ w·(second − best), exactly, over every participant.
     let scale = sq_scale(part, centroids);
     let mut exact_utility = vec![0_i128; total];

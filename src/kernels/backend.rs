@@ -114,6 +114,10 @@ impl Backend {
     /// choice; it is read once, on the first kernel call, and is meant for diagnostics and
     /// comparisons only: every backend gives the same results.
     pub(crate) fn detected() -> Backend {
+        #[cfg(test)]
+        if tests::FORCE_PORTABLE.load(std::sync::atomic::Ordering::SeqCst) {
+            return Backend::portable();
+        }
         use std::sync::OnceLock;
         static DETECTED: OnceLock<Backend> = OnceLock::new();
         *DETECTED.get_or_init(|| {
@@ -176,8 +180,15 @@ fn run_avx512<K: Kernel>(kernel: K) -> K::Output {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+
+    /// Makes [`Backend::detected`] return the portable copy while set (tests only: a whole fit
+    /// on the portable backend, to compare with the detected one's, without the environment
+    /// variable). Every backend must give the same results, so tests running meanwhile in
+    /// other threads are unaffected.
+    pub(crate) static FORCE_PORTABLE: std::sync::atomic::AtomicBool =
+        std::sync::atomic::AtomicBool::new(false);
 
     #[test]
     fn the_cap_only_lowers_the_choice() {

@@ -115,8 +115,8 @@ pub(crate) fn sq_distances_direct<T: Float>(
     });
 }
 
-/// A bound on the relative error of [`sq_distances_direct`]: each term `(x − c)²` is rounded
-/// twice, each of the 16 lanes sums `⌈d/16⌉` terms in `T`, the lanes are added pairwise in `T`
+/// A bound on the relative error of [`sq_distances_direct`] (the same bits on every backend:
+/// no FMA): each term `(x − c)²` is rounded twice, each of the 16 lanes sums `⌈d/16⌉` terms in `T`, the lanes are added pairwise in `T`
 /// (four roundings), and the remainder in f64. All terms are non-negative, so the relative
 /// bound holds for the sum.
 pub(crate) fn direct_relative_error<T: Float>(n_features: usize) -> f64 {
@@ -138,6 +138,7 @@ impl<T: Float, F: Fn(usize, usize) -> bool> Kernel for Direct<'_, T, F> {
 
     #[inline(always)]
     fn run<S: Isa>(self) {
+        // `S` selects only the compiled copy (vector width); the arithmetic is the same for all.
         let Direct {
             data,
             d,
@@ -161,12 +162,12 @@ impl<T: Float, F: Fn(usize, usize) -> bool> Kernel for Direct<'_, T, F> {
                     let xv: &[T; DIRECT_LANES] = xv.try_into().unwrap();
                     let cv: &[T; DIRECT_LANES] = cv.try_into().unwrap();
                     for l in 0..DIRECT_LANES {
+                        // Never fused, on any backend: a multiply and an add, each rounded, give
+                        // the same bits everywhere, so k-means++ picks the same seeds on the
+                        // portable, AVX2 and AVX-512 copies (FMA would round once and could tip
+                        // a draw or a candidate's gain).
                         let diff = xv[l] - cv[l];
-                        acc[l] = if S::FUSED {
-                            diff.mul_add(diff, acc[l])
-                        } else {
-                            acc[l] + diff * diff
-                        };
+                        acc[l] = acc[l] + diff * diff;
                     }
                 }
                 // Pairwise reduction of the lanes in T (four more roundings), then the remainder
@@ -193,6 +194,32 @@ impl<T: Float, F: Fn(usize, usize) -> bool> Kernel for Direct<'_, T, F> {
 mod tests {
     use super::*;
     use crate::kernels::tests::random_data;
+
+    /// The direct kernel (k-means++'s distances) gives the same bits on every backend. Failed
+    /// before: the SIMD copies fused the multiply-adds.
+    #[test]
+    fn direct_kernel_bits_do_not_depend_on_the_backend() {
+        for &(n, d, m) in &[(50, 16, 3), (40, 33, 5), (20, 300, 2)] {
+            let data = random_data::<f32>(n, d, 1e3, 5);
+            let cents = random_data::<f32>(m, d, 1e3, 6);
+            let run = |backend: Backend| {
+                let mut out = vec![0.0; n * m];
+                backend.run(Direct {
+                    data: &data,
+                    d,
+                    range: (0, n),
+                    cents: &cents,
+                    wanted: |_: usize, _: usize| true,
+                    out: &mut out,
+                });
+                out.iter().map(|v| v.to_bits()).collect::<Vec<_>>()
+            };
+            let portable = run(Backend::portable());
+            for backend in Backend::supported() {
+                assert_eq!(run(backend), portable, "{backend:?}, n={n} d={d} m={m}");
+            }
+        }
+    }
 
     #[test]
     fn direct_kernel_is_within_its_error_bound() {

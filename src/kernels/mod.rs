@@ -24,8 +24,9 @@ mod pack;
 mod prepared;
 mod tile;
 
-#[cfg(test)]
 pub(crate) use backend::Backend;
+#[cfg(test)]
+pub(crate) use backend::tests::FORCE_PORTABLE;
 pub(crate) use certify::{AssignOut, SumsInto, assign};
 pub(crate) use direct::{direct_relative_error, nearest_direct, sq_dist_f64, sq_distances_direct};
 pub(crate) use grouped::{GroupedCentroids, RowHit, assign_groups};
