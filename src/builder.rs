@@ -408,6 +408,11 @@ impl<T: Float> KMeans<T> {
                 tolerance: self.tolerance,
             });
         }
+        if let Init::KMeansParallel { rounds, oversampling } = self.init
+            && (rounds == 0 || !(oversampling.is_finite() && oversampling > 0.0))
+        {
+            return Err(KMeansError::InvalidKMeansParallel { rounds, oversampling });
+        }
         let layout = Layout::agree(&comm, rows, weights, first_row)?;
         // Every participant checks its own rows, then they agree on the outcome.
         // The error a single process would report first wins: by the check that failed (in the
@@ -458,7 +463,7 @@ impl<T: Float> KMeans<T> {
         let n_init = match &self.init {
             Init::Precomputed(_) => 1,
             Init::Random => self.n_init.unwrap_or(10),
-            Init::KMeansPlusPlus => self.n_init.unwrap_or(1),
+            Init::KMeansPlusPlus | Init::KMeansParallel { .. } => self.n_init.unwrap_or(1),
         };
         let facts = Facts {
             weights: omega,
@@ -510,6 +515,9 @@ impl<T: Float> KMeans<T> {
             Init::Precomputed(c) => Ok(c.clone()),
             Init::Random => init::random_rows(part, self.k, rng),
             Init::KMeansPlusPlus => init::kmeans_plus_plus(part, self.k, rng),
+            &Init::KMeansParallel { rounds, oversampling } => {
+                init::kmeans_parallel(part, self.k, rounds, oversampling, rng)
+            }
         }
     }
 }

@@ -80,6 +80,17 @@ pub enum KMeansError {
         /// The value that was given.
         cluster_std: f64,
     },
+    /// [`Init::KMeansParallel`](crate::Init::KMeansParallel) had 0 rounds or an oversampling
+    /// factor that is not finite and positive.
+    #[error(
+        "k-means|| needs at least 1 round and a finite, positive oversampling factor, got rounds = {rounds}, oversampling = {oversampling}"
+    )]
+    InvalidKMeansParallel {
+        /// The rounds that were given.
+        rounds: usize,
+        /// The oversampling factor that was given.
+        oversampling: f64,
+    },
     /// `max_iter` was 0.
     #[error("max_iter must be at least 1")]
     ZeroMaxIter,

@@ -2,13 +2,13 @@
 
 use rand::{Rng, RngExt};
 
-use crate::assign::sq_scale;
+use crate::assign::{self, sq_scale};
 use crate::data::RowMajor;
 use crate::error::KMeansError;
 use crate::float::Float;
 use crate::kernels::{self, sq_dist_f64};
 use crate::parallel::{chunk_rows, map_ordered, worth_parallel};
-use crate::part::{Part, quantize_sq};
+use crate::part::{Part, Solo, quantize_sq};
 
 /// How `fit` chooses the initial centroids.
 ///
@@ -37,9 +37,44 @@ pub enum Init<T> {
     /// `k` distinct rows drawn uniformly at random (the tutorial's start, without its repeats).
     /// Cheap, but often lands two centroids in one cluster: use several restarts (`n_init`).
     Random,
+    /// k-means‖ (Bahmani et al., "Scalable k-means++", VLDB 2012): `rounds` passes over the
+    /// data, each taking every row as a candidate independently with probability
+    /// `min(1, ℓ·w·D²/φ)` (`ℓ = oversampling × k`, `D` the distance to the nearest candidate so
+    /// far, `φ` the total of `w·D²`), then the candidates, weighted by the rows nearest to them,
+    /// reduced to `k` by weighted greedy k-means++. A handful of passes over the data instead of
+    /// `k`; the candidates do not depend on threads or partitions (each row's draw is keyed by
+    /// the seed, the round and the row's global rank). [`Init::kmeans_parallel`] gives the
+    /// measured defaults.
+    KMeansParallel {
+        /// Oversampling passes over the data (≥ 1).
+        rounds: usize,
+        /// Expected candidates per pass, as a multiple of `k` (finite, > 0).
+        oversampling: f64,
+    },
     /// The caller's own `k × n_features` centroids, flat and row-major. Runs once, whatever
     /// `n_init` says, since every run would be the same.
     Precomputed(Vec<T>),
+}
+
+impl<T> Init<T> {
+    /// k-means‖ with the defaults: 2 rounds, oversampling 2 (`ℓ = 2k`, Spark's).
+    ///
+    /// ```
+    /// use k_means::{Init, KMeans};
+    ///
+    /// assert_eq!(Init::<f64>::kmeans_parallel(), Init::KMeansParallel { rounds: 2, oversampling: 2.0 });
+    /// let rows = vec![[0.0_f64, 0.0], [0.0, 1.0], [10.0, 0.0], [10.0, 1.0]];
+    /// let model = KMeans::new(2).init(Init::kmeans_parallel()).fit(&rows)?;
+    /// assert_eq!(model.inertia(), 1.0);
+    /// # Ok::<(), k_means::KMeansError>(())
+    /// ```
+    #[must_use]
+    pub fn kmeans_parallel() -> Self {
+        Init::KMeansParallel {
+            rounds: 2,
+            oversampling: 2.0,
+        }
+    }
 }
 
 /// `k` distinct row indices, uniformly at random. Small `k`: draw and reject repeats (expected
@@ -179,11 +214,15 @@ pub(crate) fn random_rows<T: Float, R: Rng + ?Sized>(
 /// A uniform draw in (0, 1) from `(seed, index)` alone (SplitMix64 of their mix), so that each
 /// row's draw is the same wherever the row is held.
 fn uniform_open(seed: u64, index: u64) -> f64 {
+    ((mix(seed, index) >> 11) as f64 + 0.5) / (1u64 << 53) as f64
+}
+
+/// SplitMix64's finaliser of `seed ^ index · φ⁻¹·2⁶⁴`: a counter-based hash of the pair.
+fn mix(seed: u64, index: u64) -> u64 {
     let mut z = seed ^ index.wrapping_mul(0x9E37_79B9_7F4A_7C15);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^= z >> 31;
-    ((z >> 11) as f64 + 0.5) / (1u64 << 53) as f64
+    z ^ (z >> 31)
 }
 
 /// This participant's offset in the global order of an exactly summed quantity whose local
@@ -205,40 +244,40 @@ fn target(u: f64, total: i128) -> i128 {
     ((u * total as f64) as i128).clamp(0, total - 1)
 }
 
-/// The local row whose cumulative range `(Σ_{<i} term, Σ_{≤i} term]` covers the global draw
-/// `t`, if this participant holds it. `chunk_totals` are the sums of `term` over consecutive
-/// chunks of `chunk` rows, so only one chunk is scanned and no per-row prefix is stored.
-fn covering(
-    chunk_totals: &[i128],
-    chunk: usize,
-    offset: i128,
-    t: i128,
-    term: impl Fn(usize) -> i128,
-) -> Option<usize> {
-    let local_total: i128 = chunk_totals.iter().sum();
+/// The local row whose cumulative range `(cumulative[i-1], cumulative[i]]` covers the global
+/// draw `t`, if this participant holds it.
+fn covering(cumulative: &[i128], offset: i128, t: i128) -> Option<usize> {
+    let local_total = cumulative.last().copied().unwrap_or(0);
     if t < offset || t >= offset + local_total {
         return None;
     }
-    let mut before = offset;
-    for (c, &total) in chunk_totals.iter().enumerate() {
-        if before + total > t {
-            let mut run = before;
-            for i in c * chunk.. {
-                run += term(i);
-                if run > t {
-                    return Some(i);
-                }
-            }
-        }
-        before += total;
-    }
-    None
+    Some(cumulative.partition_point(|&c| c <= t - offset))
 }
 
-/// Per chunk of `chunk` rows out of `n`, the sum of `term` (in parallel when `parallel`).
-fn chunk_sums(n: usize, chunk: usize, parallel: bool, term: impl Fn(usize) -> i128 + Sync) -> Vec<i128> {
-    map_ordered((0..n.div_ceil(chunk)).collect(), parallel, |c: usize| {
-        (c * chunk..((c + 1) * chunk).min(n)).map(&term).sum()
+/// The global index of the first centroid of k-means++: a uniformly random row, or with
+/// weights a row drawn with probability proportional to its weight (`cumulative`: scratch of
+/// one entry per local row).
+fn first_row<T: Float, R: Rng + ?Sized>(
+    part: Part<'_, '_, T>,
+    rng: &mut R,
+    cumulative: &mut [i128],
+) -> Result<usize, KMeansError> {
+    Ok(match part.weights {
+        None => rng.random_range(0..part.n_total),
+        Some(w) => {
+            let mut run = 0_i128;
+            for (c, &wi) in cumulative.iter_mut().zip(w) {
+                run += i128::from(wi);
+                *c = run;
+            }
+            let (offset, total) = global_offset(part, run)?;
+            let t = target(rng.random::<f64>(), total.max(1));
+            let mine: Vec<(usize, usize)> = covering(cumulative, offset, t)
+                .map(|i| (0, i))
+                .into_iter()
+                .collect();
+            share_rows(part, &mine, 1)?.0[0]
+        }
     })
 }
 
@@ -265,19 +304,32 @@ pub(crate) fn kmeans_plus_plus<T: Float, R: Rng + ?Sized>(
     // of the data, which dominates when it does not fit in cache) when they take at most a
     // quarter of the input's size (or 16 MiB); otherwise recompute the chosen candidate's. The
     // result is the same.
+    kmeans_plus_plus_from(part, k, rng, Vec::new())
+}
+
+/// [`kmeans_plus_plus`] continued from the centroids `start` (flat; empty: from nothing).
+fn kmeans_plus_plus_from<T: Float, R: Rng + ?Sized>(
+    part: Part<'_, '_, T>,
+    k: usize,
+    rng: &mut R,
+    start: Vec<T>,
+) -> Result<Vec<T>, KMeansError> {
     let rows = part.rows;
     let n_trials = 2 + (k as f64).ln().floor() as usize;
     let input_bytes = core::mem::size_of_val(rows.as_slice());
     let keep_distances = rows.n_rows() * n_trials * 8 <= (16 << 20).max(input_bytes / 4);
-    kmeans_plus_plus_impl(part, k, rng, true, keep_distances)
+    kmeans_plus_plus_impl(part, k, rng, true, keep_distances, start)
 }
 
+/// Greedy k-means++ steps over `part` from the centroids `start` (flat, row-major; empty: the
+/// first centroid is drawn as k-means++ draws it) until there are `k`.
 pub(crate) fn kmeans_plus_plus_impl<T: Float, R: Rng + ?Sized>(
     part: Part<'_, '_, T>,
     k: usize,
     rng: &mut R,
     prune: bool,
     keep_distances: bool,
+    start: Vec<T>,
 ) -> Result<Vec<T>, KMeansError> {
     let rows = part.rows;
     let n = rows.n_rows();
@@ -288,42 +340,53 @@ pub(crate) fn kmeans_plus_plus_impl<T: Float, R: Rng + ?Sized>(
     // The direct kernel's distances are within this relative error of the true ones.
     let rel = kernels::direct_relative_error::<T>(d);
     let scale = sq_scale(part, &[] as &[T]);
+    let mut cumulative = vec![0_i128; n];
 
-    // The first centroid: uniform over the rows, or by weight.
-    let first = match part.weights {
-        None => rng.random_range(0..part.n_total),
-        Some(w) => {
-            let term = |i: usize| i128::from(w[i]);
-            let totals = chunk_sums(n, chunk, parallel, term);
-            let (offset, total) = global_offset(part, totals.iter().sum())?;
-            let t = target(rng.random::<f64>(), total.max(1));
-            let mine: Vec<(usize, usize)> = covering(&totals, chunk, offset, t, term)
-                .map(|i| (0, i))
-                .into_iter()
-                .collect();
-            share_rows(part, &mine, 1)?.0[0]
-        }
-    };
-    let (_, first_row) = share_rows(part, &held(part, &[first]), 1)?;
     let mut centroids = Vec::with_capacity(k * d);
-    centroids.extend_from_slice(&first_row);
     // For every row: squared distance to its nearest chosen centroid as the kernel computed it,
     // and which centroid that is.
     let mut closest = vec![0.0_f64; n];
-    let tasks: Vec<(usize, &mut [f64])> = closest.chunks_mut(chunk).enumerate().collect();
-    map_ordered(tasks, parallel, |(c, out)| {
-        let lo = c * chunk;
-        kernels::sq_distances_direct(rows, (lo, lo + out.len()), &centroids, |_, _| true, out);
-    });
     let mut nearest = vec![0usize; n];
+    if start.is_empty() {
+        let first = first_row(part, rng, &mut cumulative)?;
+        let (_, first_row) = share_rows(part, &held(part, &[first]), 1)?;
+        centroids.extend_from_slice(&first_row);
+        let tasks: Vec<(usize, &mut [f64])> = closest.chunks_mut(chunk).enumerate().collect();
+        map_ordered(tasks, parallel, |(c, out)| {
+            let lo = c * chunk;
+            kernels::sq_distances_direct(rows, (lo, lo + out.len()), &centroids, |_, _| true, out);
+        });
+    } else {
+        centroids.extend_from_slice(&start);
+        let m = start.len() / d;
+        let tasks: Vec<_> = closest
+            .chunks_mut(chunk)
+            .zip(nearest.chunks_mut(chunk))
+            .enumerate()
+            .collect();
+        map_ordered(tasks, parallel, |(c, (closest, nearest))| {
+            let lo = c * chunk;
+            let mut dist = vec![0.0; closest.len() * m];
+            kernels::sq_distances_direct(rows, (lo, lo + closest.len()), &start, |_, _| true, &mut dist);
+            for (r, row) in dist.chunks_exact(m).enumerate() {
+                let (j, v) = row
+                    .iter()
+                    .enumerate()
+                    .fold((0, f64::INFINITY), |b, (j, &v)| if v < b.1 { (j, v) } else { b });
+                closest[r] = v;
+                nearest[r] = j;
+            }
+        });
+    }
 
-    for _ in 1..k {
-        // Exact potentials, summed per chunk in row order, placed in the global order.
-        let weights = part.weights;
-        let closest_now = &closest;
-        let term = |i: usize| quantize_sq(closest_now[i], scale) * i128::from(weights.map_or(1, |w| w[i]));
-        let totals = chunk_sums(n, chunk, parallel, term);
-        let (offset, potential) = global_offset(part, totals.iter().sum())?;
+    for _ in centroids.len() / d..k {
+        // Exact potentials, cumulative in row order, placed in the global order.
+        let mut run = 0_i128;
+        for (i, (c, &w)) in cumulative.iter_mut().zip(&closest).enumerate() {
+            run += quantize_sq(w, scale) * i128::from(part.weight(i));
+            *c = run;
+        }
+        let (offset, potential) = global_offset(part, run)?;
         // The draws are the same on every participant; the holder of each drawn row shares it.
         let draws: Vec<f64> = (0..n_trials).map(|_| rng.random::<f64>()).collect();
         let (candidates, cand_rows) = if potential == 0 {
@@ -333,9 +396,7 @@ pub(crate) fn kmeans_plus_plus_impl<T: Float, R: Rng + ?Sized>(
             let mine: Vec<(usize, usize)> = draws
                 .iter()
                 .enumerate()
-                .filter_map(|(t, &u)| {
-                    covering(&totals, chunk, offset, target(u, potential), term).map(|i| (t, i))
-                })
+                .filter_map(|(t, &u)| covering(&cumulative, offset, target(u, potential)).map(|i| (t, i)))
                 .collect();
             share_rows(part, &mine, n_trials)?
         };
@@ -361,6 +422,7 @@ pub(crate) fn kmeans_plus_plus_impl<T: Float, R: Rng + ?Sized>(
         // Each chunk computes the candidate distances its rows may get nearer by (each row read
         // once for all its candidates) and each candidate's exact potential over its rows. A
         // skipped pair keeps the row's own term, so skipping changes no bit.
+        let weights = part.weights;
         let per_chunk: Vec<(Vec<i128>, Vec<f64>)> =
             map_ordered((0..n.div_ceil(chunk)).collect(), parallel, |c: usize| {
                 let (lo, hi) = (c * chunk, ((c + 1) * chunk).min(n));
@@ -433,10 +495,176 @@ pub(crate) fn kmeans_plus_plus_impl<T: Float, R: Rng + ?Sized>(
     Ok(centroids)
 }
 
+/// k-means‖ seeding (Bahmani et al., "Scalable k-means++", VLDB 2012) over every participant's
+/// rows: the first candidate as k-means++ draws its first centroid; then `rounds` times, every
+/// row is taken as a candidate independently with probability `min(1, ℓ·w·D²/φ)`, `ℓ =
+/// oversampling · k`, `D` the distance to the nearest candidate so far and `φ = Σ w·D²` the
+/// exact potential (fixed-point, as in [`kmeans_plus_plus`]); each row's uniform draw is a hash
+/// of (the run's seed, the round, the row's rank among the rows of positive weight), so it is
+/// the same however the rows are partitioned and a row of weight 0 shifts no other row's draw.
+/// The candidates, in round then global row order, are weighted by the total weight of the rows
+/// nearest to them (ties to the earlier candidate; exact integer sums) and reduced to `k` by
+/// weighted greedy k-means++ over the candidates alone, which every participant runs on the
+/// same numbers. With `k` or fewer candidates of positive weight, those are kept and greedy
+/// k-means++ steps over the data add the rest.
+pub(crate) fn kmeans_parallel<T: Float, R: Rng + ?Sized>(
+    part: Part<'_, '_, T>,
+    k: usize,
+    rounds: usize,
+    oversampling: f64,
+    rng: &mut R,
+) -> Result<Vec<T>, KMeansError> {
+    let rows = part.rows;
+    let n = rows.n_rows();
+    let d = rows.n_features();
+    let seed = rng.next_u64();
+    let mut cumulative = vec![0_i128; n];
+    let first = first_row(part, rng, &mut cumulative)?;
+    drop(cumulative);
+    let (mut index, mut cands) = share_rows(part, &held(part, &[first]), 1)?;
+    let mut closest = vec![f64::INFINITY; n];
+    let mut nearest = vec![0_usize; n];
+    nearer_candidates(rows, &cands, 0, &mut closest, &mut nearest);
+    // Each row's rank among the rows of positive weight: its global index without weights.
+    let rank_offset = match part.weights {
+        None => part.first_row as u64,
+        Some(w) => global_offset(part, w.iter().filter(|&&w| w > 0).count() as i128)?.0 as u64,
+    };
+    let scale = sq_scale(part, &[] as &[T]);
+    let ell = oversampling * k as f64;
+    for round in 0..rounds {
+        let mut phi = [potential_of(part, &closest, scale)];
+        part.comm.sum_i128(&mut phi)?;
+        if phi[0] == 0 {
+            break;
+        }
+        let phi = phi[0] as f64;
+        let round_seed = mix(seed, round as u64);
+        let mut chosen = Vec::new();
+        let mut rank = rank_offset;
+        for i in 0..n {
+            let w = part.weight(i);
+            if w <= 0 {
+                continue;
+            }
+            let qw = (quantize_sq(closest[i], scale) * i128::from(w)) as f64;
+            if qw > 0.0 && uniform_open(round_seed, rank) * phi < ell * qw {
+                chosen.push(i);
+            }
+            rank += 1;
+        }
+        let (new_index, new_rows) = gather_ordered(part, &chosen)?;
+        if new_index.is_empty() {
+            continue;
+        }
+        nearer_candidates(rows, &new_rows, index.len(), &mut closest, &mut nearest);
+        index.extend_from_slice(&new_index);
+        cands.extend_from_slice(&new_rows);
+    }
+    // Each candidate's weight: the rows nearest to it.
+    let m = index.len();
+    let mut weights = vec![0_i64; m];
+    for (i, &j) in nearest.iter().enumerate() {
+        weights[j] += part.weight(i);
+    }
+    part.comm.sum_i64(&mut weights)?;
+    let kept: Vec<usize> = (0..m).filter(|&j| weights[j] > 0).collect();
+    let kept_rows: Vec<T> = kept
+        .iter()
+        .flat_map(|&j| cands[j * d..(j + 1) * d].iter().copied())
+        .collect();
+    if kept.len() <= k {
+        return kmeans_plus_plus_from(part, k, rng, kept_rows);
+    }
+    let kept_weights: Vec<i64> = kept.iter().map(|&j| weights[j]).collect();
+    let crows = RowMajor::new(&kept_rows, d).expect("whole rows");
+    let solo = Solo::weighted(crows, &kept_weights);
+    kmeans_plus_plus(solo.part_weighted(crows, &kept_weights), k, rng)
+}
+
+/// `Σ w·D²` over this participant's rows, in fixed point (`quantize_sq` at `scale`).
+fn potential_of<T: Float>(part: Part<'_, '_, T>, closest: &[f64], scale: f64) -> i128 {
+    let n = closest.len();
+    let chunk = chunk_rows(n, 1, 1);
+    let weights = part.weights;
+    map_ordered(
+        (0..n.div_ceil(chunk)).collect(),
+        worth_parallel(n * 16),
+        |c: usize| {
+            (c * chunk..((c + 1) * chunk).min(n))
+                .map(|i| quantize_sq(closest[i], scale) * i128::from(weights.map_or(1, |w| w[i])))
+                .sum::<i128>()
+        },
+    )
+    .iter()
+    .sum()
+}
+
+/// The local rows `chosen` of every participant, shared with all: their global indices in
+/// increasing order, and the rows in that order.
+fn gather_ordered<T: Float>(
+    part: Part<'_, '_, T>,
+    chosen: &[usize],
+) -> Result<(Vec<usize>, Vec<T>), KMeansError> {
+    let d = part.rows.n_features();
+    let mut mine: Vec<f64> = Vec::with_capacity(chosen.len() * (d + 1));
+    for &i in chosen {
+        mine.push(f64::from_bits((part.first_row + i) as u64));
+        mine.extend(part.rows.row(i).iter().map(|v| v.to_f64_()));
+    }
+    let all = part.comm.gather(&mine)?;
+    let mut entries: Vec<&[f64]> = all.iter().flat_map(|p| p.chunks_exact(d + 1)).collect();
+    entries.sort_unstable_by_key(|e| e[0].to_bits());
+    let index = entries.iter().map(|e| e[0].to_bits() as usize).collect();
+    let out = entries
+        .iter()
+        .flat_map(|e| e[1..].iter().map(|&v| T::from_f64_(v)))
+        .collect();
+    Ok((index, out))
+}
+
+/// Lowers each row's `closest` squared distance (direct f64, [`sq_dist_f64`]) to the nearest of
+/// the candidates `cands`, numbered from `base` in `nearest`; ties keep the earlier candidate.
+/// The nearest new candidate comes from the tile kernel's exact argmin (ties to the lower index).
+fn nearer_candidates<T: Float>(
+    rows: RowMajor<'_, T>,
+    cands: &[T],
+    base: usize,
+    closest: &mut [f64],
+    nearest: &mut [usize],
+) {
+    let n = rows.n_rows();
+    let d = rows.n_features();
+    let m = cands.len() / d;
+    let mut labels = vec![0_usize; n];
+    let mut upper = vec![0.0_f64; n];
+    if m == 1 {
+        labels.fill(0);
+    } else {
+        assign::assign_all(rows, cands, &mut labels, &mut upper, None, None);
+    }
+    let chunk = chunk_rows(n, 1, d);
+    let tasks: Vec<_> = closest
+        .chunks_mut(chunk)
+        .zip(nearest.chunks_mut(chunk))
+        .enumerate()
+        .collect();
+    map_ordered(tasks, worth_parallel(n * d), |(c, (closest, nearest))| {
+        let lo = c * chunk;
+        for r in 0..closest.len() {
+            let l = labels[lo + r];
+            let v = sq_dist_f64(rows.row(lo + r), &cands[l * d..(l + 1) * d]);
+            if v < closest[r] {
+                closest[r] = v;
+                nearest[r] = base + l;
+            }
+        }
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::part::Solo;
     use rand::SeedableRng;
     use rand::rngs::Xoshiro256PlusPlus;
 
@@ -460,7 +688,8 @@ mod tests {
             let rows = RowMajor::new(&b.data, d).unwrap();
             let run = |prune, keep| {
                 let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
-                kmeans_plus_plus_impl(Solo::new(rows).part(rows), k, &mut rng, prune, keep).unwrap()
+                kmeans_plus_plus_impl(Solo::new(rows).part(rows), k, &mut rng, prune, keep, Vec::new())
+                    .unwrap()
             };
             let reference = run(false, false);
             assert_eq!(run(true, true), reference);

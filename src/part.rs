@@ -68,6 +68,28 @@ impl Solo {
         }
     }
 
+    /// The single-process view of `rows` with quantized `weights` (the range over the rows of
+    /// positive weight).
+    pub(crate) fn weighted<T: crate::float::Float>(rows: RowMajor<'_, T>, weights: &[i64]) -> Self {
+        Solo {
+            range: FeatureRange::of_weighted(rows, Some(weights)),
+            comm: Comm::solo(),
+        }
+    }
+
+    /// `rows` with quantized `weights` as the one part of a fit (`self` from
+    /// [`Solo::weighted`] with the same rows and weights).
+    pub(crate) fn part_weighted<'a, T: crate::float::Float>(
+        &'a self,
+        rows: RowMajor<'a, T>,
+        weights: &'a [i64],
+    ) -> Part<'a, 'static, T> {
+        Part {
+            weights: Some(weights),
+            ..self.part(rows)
+        }
+    }
+
     /// `rows` as the one part of a fit.
     pub(crate) fn part<'a, T: crate::float::Float>(&'a self, rows: RowMajor<'a, T>) -> Part<'a, 'static, T> {
         Part {
