@@ -74,22 +74,7 @@ fn check_invariance<T: Real>(
     Ok(())
 }
 
-fn options(k: usize, init: u8, algorithm: u8, seed: u64, data: &[f64], d: usize) -> KMeans<f64> {
-    let init = match init {
-        0 => Init::KMeansPlusPlus,
-        1 => Init::Random,
-        _ => Init::Precomputed(data[..k * d].to_vec()),
-    };
-    let algorithm = [
-        Algorithm::Auto,
-        Algorithm::Lloyd,
-        Algorithm::Hamerly,
-        Algorithm::Yinyang,
-    ][algorithm as usize];
-    KMeans::new(k).init(init).algorithm(algorithm).seed(seed)
-}
-
-/// `KMeans<f64>` options as `KMeans<T>` (the precomputed start rounded to T).
+/// Options from small indices: init (k-means++, random, the first k rows) and algorithm.
 fn retype<T: Real>(k: usize, init: u8, algorithm: u8, seed: u64, data: &[T], d: usize) -> KMeans<T> {
     let init = match init {
         0 => Init::KMeansPlusPlus,
@@ -195,7 +180,7 @@ fn every_init_and_algorithm_with_weights_over_three_parts() {
     let weights: Vec<f64> = (0..1500).map(|i| ((i % 4) as f64) * 0.75).collect();
     for init in 0..3 {
         for algorithm in 0..4 {
-            let kmeans = options(6, init, algorithm, 9, &blobs.data, 3);
+            let kmeans = retype::<f64>(6, init, algorithm, 9, &blobs.data, 3);
             check_invariance(&kmeans, &blobs.data, 3, Some(&weights), &[400, 401, 1200]).unwrap();
             check_invariance(&kmeans, &blobs.data, 3, None, &[0, 999]).unwrap();
         }
