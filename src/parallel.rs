@@ -93,7 +93,7 @@ mod tests {
             let chunks = n.div_ceil(c);
             let one = k.saturating_mul(d.saturating_add(1)).saturating_mul(8);
             let total = chunks.saturating_mul(one);
-            assert!(chunks <= 256 && c % CHUNK_ALIGN == 0, "{n} {k} {d}");
+            assert!(chunks <= 256 && c.is_multiple_of(CHUNK_ALIGN), "{n} {k} {d}");
             if one <= PARTIAL_BUDGET / MIN_CHUNKS {
                 assert!(total <= PARTIAL_BUDGET, "{n} {k} {d}: {total}");
             } else {
