@@ -152,7 +152,7 @@ pub fn closest_centroid<T: Float>(
         });
     }
     validate::centroids(centroids, c.n_rows(), n_features, 1)?;
-    validate::vector(row, 0)?;
+    validate::values(RowMajor::new(row, n_features)?)?;
     Ok(nearest_direct(row, centroids, n_features).0)
 }
 

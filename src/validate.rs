@@ -18,15 +18,16 @@ pub(crate) fn values_in<T: Float>(rows: RowMajor<'_, T>, total_weight: f64) -> R
     values_within(rows.as_slice(), rows.n_features(), limit, 0)
 }
 
-/// Checks one vector of a building block (`row` names it in the error: 0 for the first
-/// argument, 1 for the second) as one row of data: finite and within the magnitude limit of
-/// one row of its width, so that its squared distance to any other such vector is finite in
-/// `T`.
+/// Checks one vector of a distance building block (`row` names it in the error: 0 for the
+/// first argument, 1 for the second): finite and within the magnitude limit of one row of its
+/// width (with the centroids' slack, since either vector may be a fitted centroid), so that its
+/// squared distance to any other such vector is finite in `T`.
 pub(crate) fn vector<T: Float>(v: &[T], row: usize) -> Result<(), KMeansError> {
     if v.is_empty() {
         return Ok(());
     }
-    values_within(v, v.len(), magnitude_limit::<T>(v.len(), 1.0), row)
+    let limit = magnitude_limit::<T>(v.len(), 1.0) * (1.0 + CENTROID_SLACK);
+    values_within(v, v.len(), limit, row)
 }
 
 /// [`values`] over a flat buffer of `n_features`-wide rows against `limit`, naming rows from
@@ -145,7 +146,10 @@ pub(crate) fn centroids<T: Float>(
         });
     }
     k_fits_type::<T>(k)?;
-    let limit = magnitude_limit::<T>(n_features, n_rows as f64);
+    // A fitted centroid is a fixed-point mean of values within the data's limit, which can
+    // round up past it by half a quantum (relative 2⁻⁵¹): allow that much, so that every
+    // model a fit returns passes (the limit keeps 8× headroom, so this cannot overflow).
+    let limit = magnitude_limit::<T>(n_features, n_rows as f64) * (1.0 + CENTROID_SLACK);
     for (i, v) in c.iter().enumerate() {
         let (row, column) = (i / n_features, i % n_features);
         if !v.is_finite() {
@@ -179,6 +183,9 @@ pub(crate) fn weights<T: Float>(weights: &[T], n_rows: usize) -> Result<(), KMea
     }
     Ok(())
 }
+
+/// The relative slack of the centroid limit over the data's (see [`centroids`]).
+pub(crate) const CENTROID_SLACK: f64 = 1.0 / (1u64 << 40) as f64;
 
 /// Checks a label buffer against `n_rows` rows and `k` clusters: one label per row, each < k.
 pub(crate) fn labels(labels: &[usize], n_rows: usize, k: usize) -> Result<(), KMeansError> {

@@ -129,3 +129,28 @@ fn fuzz_crash_2_strict_convergence_after_relocation_leaves_stale_labels() {
         assert_consistent_f64(&model, &data, 1);
     }
 }
+
+/// Fuzz crash 3 (target `fit`, found while hardening for issue 13): f64, one row `[√(f64::MAX /
+/// 32)]` (exactly the magnitude limit of one row of one feature), k = 1, precomputed from that
+/// row. The fitted centroid, a fixed-point mean, rounded up past the data's limit by half a
+/// quantum, so `closest_centroid` (and loading the saved model) refused the fit's own centroid
+/// with `CentroidTooLarge`. Correct: centroids are held to the data's limit with a relative
+/// slack of 2⁻⁴⁰, so every fitted model passes.
+#[test]
+fn fuzz_crash_3_fitted_centroid_at_the_limit_is_accepted_everywhere() {
+    let v = (f64::MAX / 32.0).sqrt();
+    let data = [v];
+    let model = KMeans::new(1)
+        .init(Init::Precomputed(vec![v]))
+        .fit(&RowMajor::new(&data, 1).unwrap())
+        .unwrap();
+    assert_eq!(closest_centroid(&data, model.centroids(), 1), Ok(0));
+    assert_eq!(k_means::create_clusters(&data, model.centroids(), 1), Ok(vec![0]));
+    assert_consistent_f64(&model, &data, 1);
+    #[cfg(feature = "serde")]
+    {
+        let json = serde_json::to_string(&model).unwrap();
+        let back: KMeansModel<f64> = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.centroids(), model.centroids());
+    }
+}

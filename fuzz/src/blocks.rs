@@ -10,7 +10,7 @@ use k_means::{
 use rand::SeedableRng;
 use rand::rngs::Xoshiro256PlusPlus;
 
-use crate::{FuzzFloat, Val, nearest, sq_dist, vals, value_error_explained, wide};
+use crate::{FuzzFloat, Val, centroid_limit, first_bad, magnitude_limit, nearest, sq_dist, vals, value_error_explained, wide};
 
 /// A label: usually small, sometimes huge.
 #[derive(Arbitrary, Debug, Clone, Copy)]
@@ -87,6 +87,9 @@ pub enum CentroidChoice {
     Values(Vec<Val>),
     /// Rows of the data, by index modulo the row count.
     Rows(Vec<u8>),
+    /// Rows of the data, by index, every value times `10^(exp % 40)` (and the last centroid
+    /// left as is): centroids far out beyond the data's magnitude, where scores overflow.
+    Far(Vec<u8>, u8),
 }
 
 /// Runs one input, in the type it asks for.
@@ -118,9 +121,23 @@ fn check<T: FuzzFloat>(input: &BlocksInput) {
             }
             c
         }
+        CentroidChoice::Far(idx, exp) => {
+            let n = data.len().checked_div(d).unwrap_or(0);
+            let mut c = Vec::new();
+            if n > 0 {
+                let scale = 10f64.powi(i32::from(*exp % 40));
+                for (p, &i) in idx.iter().enumerate() {
+                    let r = i as usize % n;
+                    let s = if p + 1 == idx.len() { 1.0 } else { scale };
+                    c.extend(data[r * d..(r + 1) * d].iter().map(|v| T::narrow(v.wide() * s)));
+                }
+            }
+            c
+        }
     };
 
     let data64 = wide(&data);
+    let t_max = T::max_value().wide();
     let cents64 = wide(&centroids);
     let shape = |len: usize| -> Option<KMeansError> {
         if d == 0 {
@@ -148,7 +165,12 @@ fn check<T: FuzzFloat>(input: &BlocksInput) {
             got: row.len(),
         })
     } else {
-        None
+        // Centroids, then the row, held to the limit of one row of data.
+        let limit = magnitude_limit(t_max, d, 1);
+        let c_limit = centroid_limit(t_max, d, 1);
+        first_bad(&cents64, c_limit)
+            .map(|(i, finite)| centroid_error(i, d, finite, c_limit))
+            .or_else(|| first_bad(&wide(&row), limit).map(|(i, finite)| data_error(i, d, finite, limit)))
     };
     match (cc, want_err) {
         (Err(e), Some(w)) => assert_eq!(e, w),
@@ -161,15 +183,18 @@ fn check<T: FuzzFloat>(input: &BlocksInput) {
         .or_else(|| shape(centroids.len()))
         .or_else(|| centroids.is_empty().then_some(KMeansError::ZeroK));
     let k = centroids.len().checked_div(d).unwrap_or(0);
-    let first_bad_centroid = cents64.iter().position(|v| !v.is_finite());
+    let n_rows = data.len().checked_div(d).unwrap_or(0);
+    // Centroids are held to the data's magnitude limit (finite, and under it).
+    let c_limit = centroid_limit(t_max, d, n_rows);
+    let first_bad_centroid = first_bad(&cents64, c_limit).map(|(i, _)| i);
     match (create_clusters(&data, &centroids, d), &shape_err) {
         (Err(e), Some(w)) => assert_eq!(&e, w),
         (Ok(_), Some(w)) => panic!("create_clusters succeeded, expected {w:?}"),
-        (Err(e), None) => explain_value_error("create_clusters", &e, &data64, d, first_bad_centroid),
+        (Err(e), None) => explain_value_error("create_clusters", &e, &data64, d, first_bad_centroid, &cents64),
         (Ok(labels), None) => {
             assert!(
                 first_bad_centroid.is_none(),
-                "create_clusters accepted a non-finite centroid"
+                "create_clusters accepted a non-finite or too large centroid"
             );
             assert!(
                 data64.iter().all(|v| v.is_finite()),
@@ -181,6 +206,9 @@ fn check<T: FuzzFloat>(input: &BlocksInput) {
                 let row = &data[i * d..(i + 1) * d];
                 let cc = closest_centroid(row, &centroids, d).unwrap();
                 assert_eq!(l, cc, "create_clusters row {i}: {l}, closest_centroid {cc}");
+                // And the true nearest, computed here.
+                let exact = nearest(&wide(row), &cents64, d);
+                assert_eq!(l, exact, "create_clusters row {i}: {l}, exact nearest {exact}");
             }
         }
     }
@@ -214,7 +242,7 @@ fn check<T: FuzzFloat>(input: &BlocksInput) {
                 assert_eq!(labels[row], label);
                 assert!(label >= k && labels[..row].iter().all(|&l| l < k), "{e:?}");
             }
-            e => explain_value_error("compute_means", &e, &data64, d, first_bad_centroid),
+            e => explain_value_error("compute_means", &e, &data64, d, first_bad_centroid, &cents64),
         },
         (Ok(means), None) => {
             assert!(
@@ -238,18 +266,41 @@ fn check<T: FuzzFloat>(input: &BlocksInput) {
     check_centroid_index::<T>(input);
 }
 
+/// The crate's error for centroid value `i` (of `d` per centroid).
+fn centroid_error(i: usize, d: usize, finite: bool, limit: f64) -> KMeansError {
+    let (row, column) = (i / d, i % d);
+    if finite {
+        KMeansError::CentroidTooLarge { row, column, limit }
+    } else {
+        KMeansError::NonFiniteCentroid { row, column }
+    }
+}
+
+/// The crate's error for data value `i` (of `d` per row).
+fn data_error(i: usize, d: usize, finite: bool, limit: f64) -> KMeansError {
+    let (row, column) = (i / d, i % d);
+    if finite {
+        KMeansError::ValueTooLarge { row, column, limit }
+    } else {
+        KMeansError::NonFinite { row, column }
+    }
+}
+
 /// An error of `create_clusters` / `compute_means` after the shape checks passed: a centroid
-/// that is not finite (checked first), or a bad data value.
+/// that is not finite or beyond the data's magnitude limit (checked first), or a bad data value.
 fn explain_value_error(
     what: &str,
     e: &KMeansError,
     data: &[f64],
     d: usize,
     first_bad_centroid: Option<usize>,
+    centroids: &[f64],
 ) {
-    if let KMeansError::NonFiniteCentroid { row, column } = *e {
+    if let KMeansError::NonFiniteCentroid { row, column } | KMeansError::CentroidTooLarge { row, column, .. } = *e {
         assert_eq!(Some(row * d + column), first_bad_centroid, "{what}: {e:?}");
         assert!(column < d);
+        let v = centroids[row * d + column];
+        assert_eq!(v.is_finite(), matches!(e, KMeansError::CentroidTooLarge { .. }), "{what}: {e:?}");
         return;
     }
     assert!(
@@ -275,6 +326,10 @@ fn check_random_init<T: FuzzFloat>(input: &BlocksInput, data: &[T], d: usize, sh
         Some(KMeansError::KTooLarge { k, n_rows: n })
     } else {
         None
+    });
+    let want = want.or_else(|| {
+        let limit = magnitude_limit(T::max_value().wide(), d, n);
+        first_bad(&wide(data), limit).map(|(i, finite)| data_error(i, d, finite, limit))
     });
     match (got, want) {
         (Err(e), Some(w)) => assert_eq!(e, w),
@@ -318,8 +373,28 @@ fn check_distances<T: FuzzFloat>(input: &BlocksInput) {
         assert_eq!(s, Err(w));
         return;
     }
-    let (e, s) = (e.expect("same length"), s.expect("same length"));
     let (a64, b64) = (wide(&a), wide(&b));
+    // Each vector is held to the magnitude limit of one row of its width (a first, then b).
+    let limit = centroid_limit(T::max_value().wide(), a.len(), 1);
+    let want = first_bad(&a64, limit)
+        .map(|(i, finite)| data_error(i, a.len(), finite, limit))
+        .or_else(|| {
+            first_bad(&b64, limit).map(|(i, finite)| {
+                let mut e = data_error(i, b.len(), finite, limit);
+                if let KMeansError::NonFinite { row, .. } | KMeansError::ValueTooLarge { row, .. } = &mut e {
+                    *row = 1;
+                }
+                e
+            })
+        });
+    if let Some(w) = want {
+        assert_eq!(e, Err(w.clone()), "euclidean_distance");
+        assert_eq!(s, Err(w), "squared_euclidean_distance");
+        return;
+    }
+    let (e, s) = (e.expect("valid vectors"), s.expect("valid vectors"));
+    // Always finite now.
+    assert!(e.wide().is_finite() && s.wide().is_finite(), "{e:?} {s:?}");
     let exact = sq_dist(&a64, &b64);
     // Equal to the bit (any NaN equals any NaN).
     let same = |x: f64, y: f64| x.to_bits() == y.to_bits() || (x.is_nan() && y.is_nan());

@@ -11,6 +11,7 @@
 
 pub mod blocks;
 pub mod fit;
+pub mod model;
 pub mod partitions;
 
 use arbitrary::Arbitrary;
@@ -158,10 +159,49 @@ pub fn wide<T: FuzzFloat>(v: &[T]) -> Vec<f64> {
     v.iter().map(|x| x.wide()).collect()
 }
 
-/// Direct squared distance in f64, exactly as the crate's oracle computes it (it is
-/// `squared_euclidean_distance` on the widened values, which for f64 is exact to the bit).
+/// Direct squared distance in f64, in exactly the crate's order (four interleaved partial
+/// sums, the remainder into the first, then `(s0 + s1) + (s2 + s3)`), so it equals the crate's
+/// oracle to the bit; written out here because the crate's own functions refuse NaN, ±∞ and
+/// overflowing values, which this must handle.
 pub fn sq_dist(a: &[f64], b: &[f64]) -> f64 {
-    k_means::squared_euclidean_distance(a, b).expect("same length")
+    assert_eq!(a.len(), b.len());
+    let mut acc = [0.0_f64; 4];
+    let split = a.len() / 4 * 4;
+    for (x, y) in a[..split].chunks_exact(4).zip(b[..split].chunks_exact(4)) {
+        for l in 0..4 {
+            let t = x[l] - y[l];
+            acc[l] += t * t;
+        }
+    }
+    for (x, y) in a[split..].iter().zip(&b[split..]) {
+        let t = x - y;
+        acc[0] += t * t;
+    }
+    (acc[0] + acc[1]) + (acc[2] + acc[3])
+}
+
+/// The crate's magnitude limit for data of type `T` (`T::MAX` given by `t_max`), `d` features
+/// and `n` rows: `min(√(T::MAX / 32d), √(f64::MAX / 32dn))`, as documented in `validate.rs`.
+pub fn magnitude_limit(t_max: f64, d: usize, n: usize) -> f64 {
+    let d = d.max(1) as f64;
+    let in_t = (t_max / (32.0 * d)).sqrt();
+    let in_f64 = (f64::MAX / (32.0 * d * n.max(1) as f64)).sqrt();
+    in_t.min(in_f64)
+}
+
+/// The crate's limit for centroids: the data's, with a relative slack of 2⁻⁴⁰ (a fitted
+/// centroid, a fixed-point mean, can round up past the data's limit by half a quantum).
+pub fn centroid_limit(t_max: f64, d: usize, n: usize) -> f64 {
+    magnitude_limit(t_max, d, n) * (1.0 + 1.0 / (1u64 << 40) as f64)
+}
+
+/// The first value of `values` that is not finite or exceeds `limit`, as the crate reports it:
+/// `(index, finite?)`.
+pub fn first_bad(values: &[f64], limit: f64) -> Option<(usize, bool)> {
+    values
+        .iter()
+        .position(|v| !v.is_finite() || v.abs() > limit)
+        .map(|i| (i, values[i].is_finite()))
 }
 
 /// Index of the nearest centroid by direct f64 squared distance, ties to the lowest index
