@@ -70,6 +70,7 @@ pub struct TimelyCollective {
     rank: usize,
     size: usize,
     bytes_sent: u64,
+    largest: usize,
 }
 
 impl std::fmt::Debug for TimelyCollective {
@@ -79,6 +80,7 @@ impl std::fmt::Debug for TimelyCollective {
             .field("size", &self.size)
             .field("round", &self.round)
             .field("bytes_sent", &self.bytes_sent)
+            .field("largest", &self.largest)
             .finish_non_exhaustive()
     }
 }
@@ -112,6 +114,7 @@ impl TimelyCollective {
             inbox,
             round: 0,
             bytes_sent: 0,
+            largest: 0,
         }
     }
 
@@ -126,6 +129,12 @@ impl TimelyCollective {
     #[must_use]
     pub fn bytes_sent(&self) -> u64 {
         self.bytes_sent
+    }
+
+    /// The largest payload this participant has broadcast, in bytes.
+    #[must_use]
+    pub fn largest_message(&self) -> usize {
+        self.largest
     }
 
     fn error(&self, reason: String) -> KMeansError {
@@ -153,6 +162,7 @@ impl Collective for TimelyCollective {
         self.input.send((round, sender, message.to_vec()));
         self.input.advance_to(round + 1);
         self.bytes_sent += message.len() as u64;
+        self.largest = self.largest.max(message.len());
         loop {
             {
                 let inbox = self.inbox.borrow();
