@@ -60,8 +60,11 @@ const PARK: Duration = Duration::from_millis(100);
 /// # Failures
 ///
 /// timely has no fault tolerance: when a peer dies or a socket closes, timely's network thread
-/// panics and poisons the worker's queues, so the next step of this worker panics too (within
-/// [`PARK`] of the loss) and the process ends with an error rather than hanging.
+/// for that peer (named `timely:recv-I` / `timely:send-I`, `I` the peer's index) panics and
+/// poisons the worker's queues, so the next step of this worker panics too (the worker parks
+/// for at most 100 ms at a time while it waits), and the process ends with an error rather than
+/// hanging. The `k-means-timely` binary installs a panic hook that turns the network thread's
+/// panic into one message naming the lost process and exit status 1.
 pub struct TimelyCollective {
     worker: Worker,
     input: InputHandleVec<u64, Message>,
