@@ -415,6 +415,14 @@ fn check_round<T: Element>(
 fn run<T: Element>(worker: &mut timely::worker::Worker, o: &Options) -> Result<Report, String> {
     let start = Instant::now();
     let mut collective = TimelyCollective::new(worker);
+    if collective.size() > 1 {
+        // timely has connected every pair of processes before the worker starts.
+        eprintln!(
+            "process {} of {}: connected",
+            collective.rank(),
+            collective.size()
+        );
+    }
     let part = read_part::<T>(o);
     let read_time = start.elapsed();
     let n_features = check_round(o, &part, &mut collective)?;
