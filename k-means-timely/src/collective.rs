@@ -60,8 +60,11 @@ const PARK: Duration = Duration::from_millis(100);
 /// # Failures
 ///
 /// timely has no fault tolerance: when a peer dies or a socket closes, timely's network thread
-/// panics and poisons the worker's queues, so the next step of this worker panics too (within
-/// [`PARK`] of the loss) and the process ends with an error rather than hanging.
+/// for that peer (named `timely:recv-I` / `timely:send-I`, `I` the peer's index) panics and
+/// poisons the worker's queues, so the next step of this worker panics too (the worker parks
+/// for at most 100 ms at a time while it waits), and the process ends with an error rather than
+/// hanging. The `k-means-timely` binary installs a panic hook that turns the network thread's
+/// panic into one message naming the lost process and exit status 1.
 pub struct TimelyCollective {
     worker: Worker,
     input: InputHandleVec<u64, Message>,
@@ -70,6 +73,7 @@ pub struct TimelyCollective {
     rank: usize,
     size: usize,
     bytes_sent: u64,
+    largest: usize,
 }
 
 impl std::fmt::Debug for TimelyCollective {
@@ -79,6 +83,7 @@ impl std::fmt::Debug for TimelyCollective {
             .field("size", &self.size)
             .field("round", &self.round)
             .field("bytes_sent", &self.bytes_sent)
+            .field("largest", &self.largest)
             .finish_non_exhaustive()
     }
 }
@@ -112,6 +117,7 @@ impl TimelyCollective {
             inbox,
             round: 0,
             bytes_sent: 0,
+            largest: 0,
         }
     }
 
@@ -126,6 +132,12 @@ impl TimelyCollective {
     #[must_use]
     pub fn bytes_sent(&self) -> u64 {
         self.bytes_sent
+    }
+
+    /// The largest payload this participant has broadcast, in bytes.
+    #[must_use]
+    pub fn largest_message(&self) -> usize {
+        self.largest
     }
 
     fn error(&self, reason: String) -> KMeansError {
@@ -153,6 +165,7 @@ impl Collective for TimelyCollective {
         self.input.send((round, sender, message.to_vec()));
         self.input.advance_to(round + 1);
         self.bytes_sent += message.len() as u64;
+        self.largest = self.largest.max(message.len());
         loop {
             {
                 let inbox = self.inbox.borrow();

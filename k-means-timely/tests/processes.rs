@@ -21,6 +21,8 @@ const BIN: &str = env!("CARGO_BIN_EXE_k-means-timely");
 /// Generous: a debug build on a loaded 2-core machine. Never a timing assertion, only a bound
 /// on a hang.
 const TIMEOUT: Duration = Duration::from_secs(180);
+/// How long the other processes may run on after one has failed.
+const GRACE: Duration = Duration::from_secs(10);
 
 /// A fresh temporary directory for one test, removed when the test passes.
 struct TempDir(PathBuf);
@@ -103,11 +105,27 @@ fn run(dir: &TempDir, processes: usize, args: &[&str]) -> Vec<Outcome> {
         }
         let start = Instant::now();
         let mut status = vec![None; processes];
+        let mut first_failure: Option<Instant> = None;
         while status.iter().any(Option::is_none) {
             for (p, child) in children.0.iter_mut().enumerate() {
                 if status[p].is_none() {
                     status[p] = child.try_wait().unwrap();
+                    if status[p].is_some_and(|s| !s.success()) && first_failure.is_none() {
+                        first_failure = Some(Instant::now());
+                    }
                 }
+            }
+            // A process that failed before connecting (a port taken) leaves its peers retrying
+            // the connection forever: once one has failed, give the others a few seconds to
+            // report (a lost connection is reported at once), then end them.
+            if first_failure.is_some_and(|t| t.elapsed() > GRACE) {
+                for (p, child) in children.0.iter_mut().enumerate() {
+                    if status[p].is_none() {
+                        let _ = child.kill();
+                        status[p] = Some(child.wait().unwrap());
+                    }
+                }
+                break;
             }
             if start.elapsed() > TIMEOUT {
                 let stderr: Vec<String> = (0..processes)
@@ -371,4 +389,85 @@ fn mismatched_options_are_reported_by_every_process() {
             "{stderr}"
         );
     }
+}
+
+#[test]
+fn a_killed_peer_makes_the_others_exit_naming_it() {
+    let dir = TempDir::new("killed");
+    // Big enough that the fit cannot end before the kill (process 1 dies right after it has
+    // connected, so the others cannot finish a round it has not sent).
+    let data = make_blobs::<f64>(40_000, D, 20, 1.5, 13).unwrap().data;
+    write_csv(&dir.path("data.csv"), &data, D);
+    let ports = free_ports(3);
+    let hosts = dir.path("hosts");
+    let text: String = ports.iter().map(|p| format!("127.0.0.1:{p}\n")).collect();
+    std::fs::write(&hosts, text).unwrap();
+    let mut children = Children(Vec::new());
+    for p in 0..3 {
+        let err = File::create(dir.path(&format!("stderr.{p}"))).unwrap();
+        let child = Command::new(BIN)
+            .args([
+                "--input",
+                "data.csv",
+                "-k",
+                "20",
+                "-n",
+                "3",
+                "-p",
+                &p.to_string(),
+                "-h",
+            ])
+            .arg(&hosts)
+            .current_dir(&dir.0)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(err)
+            .spawn()
+            .unwrap();
+        children.0.push(child);
+    }
+    let start = Instant::now();
+    let stderr = |p: usize| std::fs::read_to_string(dir.path(&format!("stderr.{p}"))).unwrap();
+    while !stderr(1).contains("process 1 of 3: connected") {
+        assert!(
+            start.elapsed() < TIMEOUT,
+            "process 1 never connected: {}",
+            stderr(1)
+        );
+        assert!(
+            children.0[1].try_wait().unwrap().is_none(),
+            "process 1 ended: {}",
+            stderr(1)
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    children.0[1].kill().unwrap();
+    for p in [0, 2] {
+        let status = loop {
+            if let Some(status) = children.0[p].try_wait().unwrap() {
+                break status;
+            }
+            assert!(
+                start.elapsed() < TIMEOUT,
+                "process {p} hung after its peer was killed"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        };
+        assert_eq!(status.code(), Some(1), "process {p}: {}", stderr(p));
+        assert!(
+            stderr(p).contains("lost the connection to process"),
+            "{}",
+            stderr(p)
+        );
+    }
+    // Each survivor names the first broken connection it saw: process 1's, or a survivor's
+    // that exited already. The first to notice saw process 1's.
+    assert!(
+        [0, 2]
+            .iter()
+            .any(|&p| stderr(p).contains("lost the connection to process 1:")),
+        "{}\n{}",
+        stderr(0),
+        stderr(2)
+    );
 }

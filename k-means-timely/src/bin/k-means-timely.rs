@@ -415,6 +415,14 @@ fn check_round<T: Element>(
 fn run<T: Element>(worker: &mut timely::worker::Worker, o: &Options) -> Result<Report, String> {
     let start = Instant::now();
     let mut collective = TimelyCollective::new(worker);
+    if collective.size() > 1 {
+        // timely has connected every pair of processes before the worker starts.
+        eprintln!(
+            "process {} of {}: connected",
+            collective.rank(),
+            collective.size()
+        );
+    }
     let part = read_part::<T>(o);
     let read_time = start.elapsed();
     let n_features = check_round(o, &part, &mut collective)?;
@@ -457,7 +465,7 @@ fn run<T: Element>(worker: &mut timely::worker::Worker, o: &Options) -> Result<R
     }
     let summary = format!(
         "k={} n={} d={} dtype={} inertia={} n_iter={} stop={:?} processes={} rounds={} \
-         bytes_sent_per_round={} read_s={:.3} fit_s={:.3}",
+         bytes_sent={} largest_message={} read_s={:.3} fit_s={:.3}",
         model.k(),
         part.n_rows,
         n_features,
@@ -467,13 +475,40 @@ fn run<T: Element>(worker: &mut timely::worker::Worker, o: &Options) -> Result<R
         model.stop_reason(),
         collective.size(),
         rounds,
-        bytes / rounds.max(1),
+        bytes,
+        collective.largest_message(),
         read_time.as_secs_f64(),
         fit_time.as_secs_f64(),
     );
     Ok(Report {
         summary: Some(summary),
     })
+}
+
+/// timely has no fault tolerance: when a peer dies or its socket closes, the network thread of
+/// that peer (`timely:recv-I` / `timely:send-I`, I the peer's process index) panics, and the
+/// worker would panic after it on poisoned queues. Turn that into one message naming the lost
+/// process and an immediate exit with status 1, so no process waits on a peer that is gone.
+fn exit_on_lost_peer(me: usize) {
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let thread = std::thread::current();
+        let name = thread.name().unwrap_or_default();
+        let peer = name
+            .strip_prefix("timely:recv-")
+            .or_else(|| name.strip_prefix("timely:send-"));
+        if let Some(peer) = peer {
+            let payload = info.payload();
+            let reason = payload
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .or_else(|| payload.downcast_ref::<&str>().copied())
+                .unwrap_or("a network thread failed");
+            eprintln!("error: process {me}: lost the connection to process {peer}: {reason}");
+            std::process::exit(1);
+        }
+        default_hook(info);
+    }));
 }
 
 fn main() -> ExitCode {
@@ -496,6 +531,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    exit_on_lost_peer(me);
     let worker_opts = Arc::clone(&opts);
     let guards = timely::execute(config, move |worker| match worker_opts.dtype {
         Dtype::F32 => run::<f32>(worker, &worker_opts),
