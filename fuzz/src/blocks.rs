@@ -10,7 +10,10 @@ use k_means::{
 use rand::SeedableRng;
 use rand::rngs::Xoshiro256PlusPlus;
 
-use crate::{FuzzFloat, Val, centroid_limit, first_bad, magnitude_limit, nearest, sq_dist, vals, value_error_explained, wide};
+use crate::{
+    FuzzFloat, Val, centroid_limit, first_bad, magnitude_limit, nearest, sq_dist, vals,
+    value_error_explained, wide,
+};
 
 /// A label: usually small, sometimes huge.
 #[derive(Arbitrary, Debug, Clone, Copy)]
@@ -190,7 +193,9 @@ fn check<T: FuzzFloat>(input: &BlocksInput) {
     match (create_clusters(&data, &centroids, d), &shape_err) {
         (Err(e), Some(w)) => assert_eq!(&e, w),
         (Ok(_), Some(w)) => panic!("create_clusters succeeded, expected {w:?}"),
-        (Err(e), None) => explain_value_error("create_clusters", &e, &data64, d, first_bad_centroid, &cents64),
+        (Err(e), None) => {
+            explain_value_error("create_clusters", &e, &data64, d, first_bad_centroid, &cents64)
+        }
         (Ok(labels), None) => {
             assert!(
                 first_bad_centroid.is_none(),
@@ -296,11 +301,17 @@ fn explain_value_error(
     first_bad_centroid: Option<usize>,
     centroids: &[f64],
 ) {
-    if let KMeansError::NonFiniteCentroid { row, column } | KMeansError::CentroidTooLarge { row, column, .. } = *e {
+    if let KMeansError::NonFiniteCentroid { row, column }
+    | KMeansError::CentroidTooLarge { row, column, .. } = *e
+    {
         assert_eq!(Some(row * d + column), first_bad_centroid, "{what}: {e:?}");
         assert!(column < d);
         let v = centroids[row * d + column];
-        assert_eq!(v.is_finite(), matches!(e, KMeansError::CentroidTooLarge { .. }), "{what}: {e:?}");
+        assert_eq!(
+            v.is_finite(),
+            matches!(e, KMeansError::CentroidTooLarge { .. }),
+            "{what}: {e:?}"
+        );
         return;
     }
     assert!(

@@ -56,7 +56,8 @@ fn json_of(f: &RawFields) -> serde_json::Value {
         Some(h) => d = u64::MAX - u64::from(h),
         None => {}
     }
-    let num = |v: f64| serde_json::Number::from_f64(v).map_or(serde_json::Value::Null, serde_json::Value::Number);
+    let num =
+        |v: f64| serde_json::Number::from_f64(v).map_or(serde_json::Value::Null, serde_json::Value::Number);
     let sizes: Vec<u64> = if f.consistent_sizes {
         let mut s = vec![0u64; (f.k as usize).min(4096)];
         for &l in &f.labels {
