@@ -1,9 +1,12 @@
 //! The `KMeans` builder: options, validation at the boundary, restarts, refinement.
 
+use std::cell::RefCell;
+
 use rand::rngs::Xoshiro256PlusPlus;
 use rand::{Rng, SeedableRng};
 
-use crate::algorithm::{self, Algorithm, Facts, FitContext, RunOutcome};
+use crate::algorithm::{self, Algorithm, Facts, FitContext, Hook, RunOutcome, RunState};
+use crate::checkpoint::{Checkpoint, Identity, Phase, Resume, Tracker, fingerprint};
 use crate::collective::Collective;
 use crate::comm::Comm;
 use crate::data::AsRows;
@@ -15,6 +18,9 @@ use crate::model::KMeansModel;
 use crate::part::{Part, scale_within};
 use crate::refine::{self, Refine};
 use crate::validate;
+
+/// The caller's checkpoint callback, as the fit carries it.
+type OnCheckpoint<'a, T> = &'a mut dyn FnMut(&Checkpoint<T>) -> Result<(), KMeansError>;
 
 /// Default maximum number of iterations per run (scikit-learn's).
 pub const DEFAULT_MAX_ITER: usize = 300;
@@ -236,7 +242,7 @@ impl<T: Float> KMeans<T> {
     /// # Ok::<(), KMeansError>(())
     /// ```
     pub fn fit<D: AsRows<T> + ?Sized>(&self, data: &D) -> Result<KMeansModel<T>, KMeansError> {
-        self.fit_impl(data.as_rows()?, None, 0, Comm::solo())
+        self.fit_impl(data.as_rows()?, None, 0, Comm::solo(), None, None)
     }
 
     /// Clusters `data` with one non-negative weight per row, as scikit-learn's `sample_weight`:
@@ -279,7 +285,7 @@ impl<T: Float> KMeans<T> {
         data: &D,
         weights: &[T],
     ) -> Result<KMeansModel<T>, KMeansError> {
-        self.fit_impl(data.as_rows()?, Some(weights), 0, Comm::solo())
+        self.fit_impl(data.as_rows()?, Some(weights), 0, Comm::solo(), None, None)
     }
 
     /// The fit of all the participants' rows, run by one participant that holds `data`, rows
@@ -306,7 +312,7 @@ impl<T: Float> KMeans<T> {
         collective: &mut C,
     ) -> Result<KMeansModel<T>, KMeansError> {
         let rows = data.as_rows()?;
-        self.fit_with(rows, None, first_row, collective)
+        self.fit_with(rows, None, first_row, collective, None, None)
     }
 
     /// [`fit_partition`](Self::fit_partition) with one weight per row of `data`, as
@@ -327,7 +333,130 @@ impl<T: Float> KMeans<T> {
         collective: &mut C,
     ) -> Result<KMeansModel<T>, KMeansError> {
         let rows = data.as_rows()?;
-        self.fit_with(rows, Some(weights), first_row, collective)
+        self.fit_with(rows, Some(weights), first_row, collective, None, None)
+    }
+
+    /// [`fit`](Self::fit) with checkpoints: `on_checkpoint` is called at the end of every
+    /// iteration the fit continues from, with a [`Checkpoint`] of the fit's state there, and
+    /// with `resume` the fit starts from such a checkpoint instead of from the beginning. A
+    /// fit resumed from any of its checkpoints returns the same model, bit for bit, as the fit
+    /// that was not interrupted (it does not redo the iterations before the checkpoint).
+    ///
+    /// An error returned by `on_checkpoint` ends the fit with that error (the checkpoint it was
+    /// given, or an earlier one, is where to resume from). The `Algorithm` is not part of a
+    /// fit's identity: every algorithm gives the same result, so a fit may resume with another.
+    ///
+    /// # Errors
+    ///
+    /// As [`fit`](Self::fit); [`KMeansError::CheckpointMismatch`] when `resume` is a
+    /// checkpoint of another fit (other k, data shape, seed, options or data), naming what
+    /// differs; any error `on_checkpoint` returns.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use k_means::{Checkpoint, KMeans, KMeansError, RowMajor, datasets::make_blobs};
+    ///
+    /// let blobs = make_blobs::<f32>(400, 3, 5, 1.5, 2)?;
+    /// let rows = RowMajor::new(&blobs.data, 3)?;
+    /// let km = KMeans::new(5).seed(9);
+    /// let whole = km.fit(&rows)?;
+    /// // Interrupt the fit at its third checkpoint (an error from the callback ends it) ...
+    /// let mut last: Option<Checkpoint<f32>> = None;
+    /// let stopped = km.fit_resumable(&rows, None, |c| {
+    ///     last = Some(c.clone());
+    ///     if c.sequence() == 3 {
+    ///         return Err(KMeansError::Collective { reason: "stopped".into() });
+    ///     }
+    ///     Ok(())
+    /// });
+    /// assert!(stopped.is_err());
+    /// // ... and resume it: the same model as the fit that ran through.
+    /// let resumed = km.fit_resumable(&rows, last.as_ref(), |_| Ok(()))?;
+    /// assert_eq!(resumed, whole);
+    /// // A checkpoint of another fit is refused.
+    /// let other = KMeans::new(5).seed(10).fit_resumable(&rows, last.as_ref(), |_| Ok(()));
+    /// assert!(matches!(other, Err(KMeansError::CheckpointMismatch { what: "the seed", .. })));
+    /// # Ok::<(), KMeansError>(())
+    /// ```
+    pub fn fit_resumable<D: AsRows<T> + ?Sized, F: FnMut(&Checkpoint<T>) -> Result<(), KMeansError>>(
+        &self,
+        data: &D,
+        resume: Option<&Checkpoint<T>>,
+        mut on_checkpoint: F,
+    ) -> Result<KMeansModel<T>, KMeansError> {
+        self.fit_impl(
+            data.as_rows()?,
+            None,
+            0,
+            Comm::solo(),
+            resume,
+            Some(&mut on_checkpoint),
+        )
+    }
+
+    /// [`fit_partition`](Self::fit_partition) (or, with `weights`,
+    /// [`fit_partition_weighted`](Self::fit_partition_weighted)) with checkpoints, as
+    /// [`fit_resumable`](Self::fit_resumable): every participant's `on_checkpoint` is called
+    /// with the same checkpoints (they hold only global state, so one participant can store
+    /// them for all), and every participant resumes from the same checkpoint.
+    ///
+    /// # Errors
+    ///
+    /// As [`fit_partition`](Self::fit_partition) and [`fit_resumable`](Self::fit_resumable).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use k_means::distributed::Collective;
+    /// use k_means::{KMeans, KMeansError, RowMajor};
+    ///
+    /// // One participant holding every row: a collective of one returns its own message.
+    /// struct Alone;
+    /// impl Collective for Alone {
+    ///     fn size(&self) -> usize { 1 }
+    ///     fn rank(&self) -> usize { 0 }
+    ///     fn all_gather(&mut self, message: &[u8]) -> Result<Vec<Vec<u8>>, KMeansError> {
+    ///         Ok(vec![message.to_vec()])
+    ///     }
+    /// }
+    ///
+    /// let rows = vec![[0.0_f64, 0.0], [0.5, 0.0], [9.0, 9.0], [9.5, 9.0], [4.0, 4.5]];
+    /// let km = KMeans::new(2).seed(4);
+    /// let mut saved = Vec::new();
+    /// let model = km.fit_partition_resumable(&rows, None, 0, &mut Alone, None, |c| {
+    ///     saved.push(c.clone());
+    ///     Ok(())
+    /// })?;
+    /// assert_eq!(model, km.fit(&rows)?);
+    /// for c in &saved {
+    ///     let resumed = km.fit_partition_resumable(&rows, None, 0, &mut Alone, Some(c), |_| Ok(()))?;
+    ///     assert_eq!(resumed, model);
+    /// }
+    /// # Ok::<(), KMeansError>(())
+    /// ```
+    pub fn fit_partition_resumable<
+        D: AsRows<T> + ?Sized,
+        C: Collective + ?Sized,
+        F: FnMut(&Checkpoint<T>) -> Result<(), KMeansError>,
+    >(
+        &self,
+        data: &D,
+        weights: Option<&[T]>,
+        first_row: usize,
+        collective: &mut C,
+        resume: Option<&Checkpoint<T>>,
+        mut on_checkpoint: F,
+    ) -> Result<KMeansModel<T>, KMeansError> {
+        let rows = data.as_rows()?;
+        self.fit_with(
+            rows,
+            weights,
+            first_row,
+            collective,
+            resume,
+            Some(&mut on_checkpoint),
+        )
     }
 
     fn fit_with<C: Collective + ?Sized>(
@@ -336,9 +465,18 @@ impl<T: Float> KMeans<T> {
         weights: Option<&[T]>,
         first_row: usize,
         collective: &mut C,
+        resume: Option<&Checkpoint<T>>,
+        on_checkpoint: Option<OnCheckpoint<'_, T>>,
     ) -> Result<KMeansModel<T>, KMeansError> {
         let mut adapter = Dyn(collective);
-        self.fit_impl(rows, weights, first_row, Comm::over(&mut adapter))
+        self.fit_impl(
+            rows,
+            weights,
+            first_row,
+            Comm::over(&mut adapter),
+            resume,
+            on_checkpoint,
+        )
     }
 
     /// The one fit: this participant's `rows` (all of them for [`fit`](Self::fit)).
@@ -348,32 +486,89 @@ impl<T: Float> KMeans<T> {
         weights: Option<&[T]>,
         first_row: usize,
         comm: Comm<'_>,
+        resume: Option<&Checkpoint<T>>,
+        on_checkpoint: Option<OnCheckpoint<'_, T>>,
     ) -> Result<KMeansModel<T>, KMeansError> {
         let (ctx, n_init) = self.validate(rows, weights, first_row, comm)?;
-        let mut master = Xoshiro256PlusPlus::seed_from_u64(self.seed);
-        let mut best: Option<RunOutcome<T>> = None;
-        for _ in 0..n_init {
-            // Each run has its own stream, derived from the seed, so run r's start does not
-            // depend on how many random numbers earlier runs drew.
-            let mut rng = Xoshiro256PlusPlus::seed_from_u64(master.next_u64());
-            let start = self.start(ctx.part(rows), &mut rng)?;
-            let run = algorithm::run(&ctx, rows, start)?;
-            if best.as_ref().is_none_or(|b| run.inertia < b.inertia) {
-                best = Some(run);
-            }
-        }
-        let Some(mut best) = best else {
-            return Err(KMeansError::ZeroNInit);
-        };
         let refine = self.refine.unwrap_or(match self.init {
             Init::Precomputed(_) => Refine::None,
             _ => Refine::Breathing {
                 m: DEFAULT_BREATHING_M,
             },
         });
+        let refine_m = match refine {
+            Refine::Breathing { m } => m,
+            Refine::None => 0,
+        };
+        let identity = self.identity(&ctx, rows.n_features(), n_init, refine_m, weights.is_some());
+        let resume: Option<Resume> = match resume {
+            Some(c) => Some(c.resume_for(&identity)?),
+            None => None,
+        };
+        // The checkpoints: the drivers below keep the tracker's phase up to date, every run
+        // calls the hook at its boundaries, the hook hands the checkpoint to the caller.
+        let tracker = RefCell::new(Tracker::new(
+            identity,
+            on_checkpoint.is_some(),
+            resume.as_ref().map_or(0, |r| r.sequence),
+        ));
+        let sink = RefCell::new(on_checkpoint);
+        let hook = |state: &RunState| -> Result<(), KMeansError> {
+            let checkpoint = tracker.borrow_mut().checkpoint::<T>(state);
+            match sink.borrow_mut().as_mut() {
+                Some(f) => f(&checkpoint),
+                None => Ok(()),
+            }
+        };
+        let mut ctx: FitContext<'_, '_> = ctx;
+        if sink.borrow().is_some() {
+            ctx.hook = Some(Hook(&hook));
+        }
+
+        let mut master = Xoshiro256PlusPlus::seed_from_u64(self.seed);
+        let mut best: Option<RunOutcome<T>> = None;
+        let (mut first_run, mut resume_run, mut resume_breathing) = (0, None, None);
+        if let Some(r) = resume {
+            best = r
+                .best
+                .map(|b| algorithm::restore(rows, b.centroids, b.inertia, b.n_iter, b.stop));
+            match r.phase {
+                Phase::Restart { run } => {
+                    first_run = run;
+                    resume_run = Some(r.run);
+                }
+                Phase::Breathing { .. } => {
+                    first_run = n_init;
+                    resume_breathing = Some((r.phase, r.run));
+                }
+            }
+            // The master stream as the interrupted fit had it before run `first_run`.
+            for _ in 0..first_run {
+                master.next_u64();
+            }
+        }
+        for run in first_run..n_init {
+            // Each run has its own stream, derived from the seed, so run r's start does not
+            // depend on how many random numbers earlier runs drew.
+            let mut rng = Xoshiro256PlusPlus::seed_from_u64(master.next_u64());
+            tracker.borrow_mut().enter(Phase::Restart { run }, best.as_ref());
+            let outcome = match resume_run.take() {
+                Some(state) => algorithm::run_from(&ctx, rows, state)?,
+                None => {
+                    let start = self.start(ctx.part(rows), &mut rng)?;
+                    algorithm::run(&ctx, rows, start)?
+                }
+            };
+            if best.as_ref().is_none_or(|b| outcome.inertia < b.inertia) {
+                best = Some(outcome);
+            }
+        }
+        let Some(mut best) = best else {
+            return Err(KMeansError::ZeroNInit);
+        };
         if let Refine::Breathing { m } = refine {
             let mut rng = Xoshiro256PlusPlus::seed_from_u64(master.next_u64());
-            best = refine::breathing(&ctx, rows, best, m, &mut rng)?;
+            best = refine::breathing(&ctx, rows, best, m, &mut rng, &tracker, resume_breathing)?;
         }
         // Cluster sizes over every participant's rows.
         let mut sizes = vec![0_i64; self.k];
@@ -393,7 +588,7 @@ impl<T: Float> KMeans<T> {
         weights: Option<&[T]>,
         first_row: usize,
         comm: Comm<'c>,
-    ) -> Result<(FitContext<'c>, usize), KMeansError> {
+    ) -> Result<(FitContext<'c, 'static>, usize), KMeansError> {
         if self.k == 0 {
             return Err(KMeansError::ZeroK);
         }
@@ -508,6 +703,50 @@ impl<T: Float> KMeans<T> {
             validate::centroids(c, self.k, rows.n_features(), layout.n_total).map_err(|e| (3, e))?;
         }
         Ok(())
+    }
+
+    /// What makes a fit this fit, for its checkpoints: the options its result depends on (the
+    /// algorithm does not change it), the data's shape and a fingerprint of the global facts
+    /// the context holds (the range, the absolute tolerance, the weight scale).
+    fn identity(
+        &self,
+        ctx: &FitContext<'_, '_>,
+        n_features: usize,
+        n_init: usize,
+        refine_m: usize,
+        weighted: bool,
+    ) -> Identity {
+        let init = match &self.init {
+            Init::Random => "random".to_string(),
+            Init::KMeansPlusPlus => "k-means++".to_string(),
+            Init::KMeansParallel { rounds, oversampling } => {
+                format!("k-means|| (rounds {rounds}, oversampling {oversampling:?})")
+            }
+            Init::Precomputed(c) => format!(
+                "precomputed (fingerprint {:#018x})",
+                fingerprint(c.iter().map(|v| v.to_f64_().to_bits()))
+            ),
+        };
+        let (lo, hi) = ctx.range.bounds();
+        let facts = lo
+            .iter()
+            .chain(hi)
+            .chain([&ctx.tol, &ctx.weight_scale])
+            .map(|v| v.to_bits());
+        Identity {
+            dtype: crate::validate::type_name::<T>().to_string(),
+            k: self.k,
+            n_features,
+            n_rows: ctx.n_total,
+            seed: self.seed,
+            init,
+            n_init,
+            refine_m,
+            max_iter: self.max_iter,
+            tolerance: self.tolerance,
+            weighted,
+            data: fingerprint(facts),
+        }
     }
 
     fn start<R: Rng + ?Sized>(&self, part: Part<'_, '_, T>, rng: &mut R) -> Result<Vec<T>, KMeansError> {

@@ -236,6 +236,26 @@ pub enum KMeansError {
         /// What the transport reported.
         reason: String,
     },
+    /// A fit was asked to resume from a [`Checkpoint`](crate::Checkpoint) of a different fit:
+    /// `what` (k, the seed, an option, the data's shape or fingerprint) differs.
+    #[error(
+        "the checkpoint is from a different fit: {what} is {checkpoint} in the checkpoint but {fit} in this fit"
+    )]
+    CheckpointMismatch {
+        /// What differs.
+        what: &'static str,
+        /// Its value in the checkpoint.
+        checkpoint: String,
+        /// Its value in the fit asked to resume.
+        fit: String,
+    },
+    /// A deserialised [`Checkpoint`](crate::Checkpoint) broke one of the invariants every
+    /// checkpoint of a fit has (the reason names which).
+    #[error("invalid checkpoint: {reason}")]
+    InvalidCheckpoint {
+        /// Which invariant failed.
+        reason: String,
+    },
 }
 
 impl KMeansError {

@@ -54,6 +54,7 @@
 mod algorithm;
 mod assign;
 mod builder;
+mod checkpoint;
 mod collective;
 mod comm;
 mod data;
@@ -76,6 +77,7 @@ pub mod metrics;
 
 pub use algorithm::{Algorithm, StopReason};
 pub use builder::{DEFAULT_BREATHING_M, DEFAULT_MAX_ITER, DEFAULT_SEED, DEFAULT_TOLERANCE, KMeans};
+pub use checkpoint::Checkpoint;
 pub use data::{AsRows, RowMajor};
 pub use error::KMeansError;
 pub use float::Float;

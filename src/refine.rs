@@ -14,11 +14,14 @@
 //! error it is kept and `m` stays; otherwise `m` drops by one. It stops when `m` reaches 0. The
 //! best solution seen is returned, so the result is never worse than the starting run.
 
+use std::cell::RefCell;
+
 use rand::Rng;
 use rand::RngExt;
 
-use crate::algorithm::{self, FitContext, RunOutcome};
+use crate::algorithm::{self, FitContext, RunOutcome, RunState};
 use crate::assign::{assign_all_portable, sq_scale};
+use crate::checkpoint::{Phase, Tracker};
 use crate::data::RowMajor;
 use crate::error::KMeansError;
 use crate::float::Float;
@@ -75,12 +78,18 @@ const FREEZE: f64 = 1.1;
 const MIN_GAIN: f64 = 1e-4;
 
 /// Runs breathing k-means from the converged `start`; returns the best solution seen.
+///
+/// `tracker` is told where the cycles are (for checkpoints); `resume` (a breathing phase and
+/// the run's state there) continues a cycle a checkpoint recorded, `start` then being the best
+/// solution it kept. The stream is advanced past the values drawn before it.
 pub(crate) fn breathing<T: Float, R: Rng + ?Sized>(
-    ctx: &FitContext<'_>,
+    ctx: &FitContext<'_, '_>,
     rows: RowMajor<'_, T>,
     start: RunOutcome<T>,
     m_start: usize,
     rng: &mut R,
+    tracker: &RefCell<Tracker>,
+    resume: Option<(Phase, RunState)>,
 ) -> Result<RunOutcome<T>, KMeansError> {
     let part = ctx.part(rows);
     let d = rows.n_features();
@@ -88,11 +97,54 @@ pub(crate) fn breathing<T: Float, R: Rng + ?Sized>(
     let mut best = start;
     // Never ask for more centroids than rows.
     let mut m = m_start.min(part.n_total.saturating_sub(k)).min(k);
+    // Values drawn from `rng` so far (breathe_in draws one per coordinate it offsets).
+    let mut draws = 0_u64;
+    let mut pending = None;
+    if let Some((
+        Phase::Breathing {
+            m: at,
+            grown,
+            draws: drawn,
+        },
+        run,
+    )) = resume
+    {
+        m = at;
+        for _ in 0..drawn {
+            let _: f64 = rng.random();
+        }
+        draws = drawn;
+        pending = Some((grown, run));
+    }
     while m > 0 {
-        let grown = breathe_in(part, &best, m, rng)?;
-        let grown = algorithm::run(ctx, rows, grown)?;
-        let shrunk = breathe_out(part, &grown.centroids, m)?;
-        let candidate = algorithm::run(ctx, rows, shrunk)?;
+        let enter = |grown: bool, best: &RunOutcome<T>, draws: u64| {
+            tracker
+                .borrow_mut()
+                .enter(Phase::Breathing { m, grown, draws }, Some(best));
+        };
+        let candidate = match pending.take() {
+            Some((false, run)) => {
+                enter(false, &best, draws);
+                algorithm::run_from(ctx, rows, run)?
+            }
+            grown_run => {
+                let grown = match grown_run {
+                    Some((_, run)) => {
+                        enter(true, &best, draws);
+                        algorithm::run_from(ctx, rows, run)?
+                    }
+                    None => {
+                        let grown = breathe_in(part, &best, m, rng)?;
+                        draws += (grown.len() - best.centroids.len()) as u64;
+                        enter(true, &best, draws);
+                        algorithm::run(ctx, rows, grown)?
+                    }
+                };
+                let shrunk = breathe_out(part, &grown.centroids, m)?;
+                enter(false, &best, draws);
+                algorithm::run(ctx, rows, shrunk)?
+            }
+        };
         if candidate.inertia < best.inertia * (1.0 - MIN_GAIN) {
             best = candidate;
         } else {

@@ -71,15 +71,20 @@ pub(crate) fn max_k<T: Float>() -> usize {
     (1.0 / T::UNIT_ROUNDOFF) as usize
 }
 
+/// `"f32"` or `"f64"`.
+pub(crate) fn type_name<T: Float>() -> &'static str {
+    if core::mem::size_of::<T>() == 4 {
+        "f32"
+    } else {
+        "f64"
+    }
+}
+
 /// Checks that `k` centroids can be indexed exactly in `T` (see [`max_k`]).
 pub(crate) fn k_fits_type<T: Float>(k: usize) -> Result<(), KMeansError> {
     let max = max_k::<T>();
     if k > max {
-        let ty = if core::mem::size_of::<T>() == 4 {
-            "f32"
-        } else {
-            "f64"
-        };
+        let ty = type_name::<T>();
         return Err(KMeansError::KTooLargeForType { k, max, ty });
     }
     Ok(())

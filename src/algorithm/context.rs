@@ -1,7 +1,7 @@
 //! The fit context: one value carried through a fit, from the builder's validation down to every
 //! run and refinement step.
 
-use super::Algorithm;
+use super::{Algorithm, RunState};
 use crate::comm::Comm;
 use crate::data::RowMajor;
 use crate::error::KMeansError;
@@ -17,7 +17,7 @@ use crate::sums::{FeatureRange, SumFrame};
 /// global index, the quantized weights, the exchange with the other participants); a
 /// single-process fit is the one-participant case.
 #[derive(Debug)]
-pub(crate) struct FitContext<'c> {
+pub(crate) struct FitContext<'c, 'h> {
     /// Iterations per run at most (≥ 1).
     pub max_iter: usize,
     /// Absolute tolerance on the total squared centroid shift of an iteration.
@@ -39,6 +39,20 @@ pub(crate) struct FitContext<'c> {
     pub n_total: usize,
     /// The exchange with the other participants.
     pub comm: Comm<'c>,
+    /// Called by every run at every iteration boundary it continues from (`None`: nothing is
+    /// called, nothing is copied).
+    pub hook: Option<Hook<'h>>,
+}
+
+/// What a run calls at each iteration boundary, with its state there: the fit's checkpoints
+/// (the builder's closure adds the fit-level phase it tracks). An error from it ends the fit.
+#[derive(Clone, Copy)]
+pub(crate) struct Hook<'h>(pub &'h dyn Fn(&RunState) -> Result<(), KMeansError>);
+
+impl std::fmt::Debug for Hook<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Hook")
+    }
 }
 
 /// The facts about all the rows that the context is built from (merged over participants by
@@ -66,7 +80,7 @@ impl Facts<'static> {
     }
 }
 
-impl<'c> FitContext<'c> {
+impl<'c, 'h> FitContext<'c, 'h> {
     /// The context for fitting validated `rows` (this participant's): `relative_tolerance`
     /// (finite, ≥ 0) is scaled by the data's mean per-feature variance (weighted, exact), as
     /// scikit-learn does.
@@ -94,11 +108,20 @@ impl<'c> FitContext<'c> {
             first_row: facts.first_row,
             n_total: facts.n_total,
             comm: facts.comm,
+            hook: None,
         };
         if relative_tolerance != 0.0 {
             ctx.tol = relative_tolerance * mean_feature_variance(ctx.part(rows))?;
         }
         Ok(ctx)
+    }
+
+    /// Passes a run's state at an iteration boundary to the hook, if there is one.
+    pub(crate) fn boundary(&self, state: &RunState) -> Result<(), KMeansError> {
+        match self.hook {
+            Some(Hook(hook)) => hook(state),
+            None => Ok(()),
+        }
     }
 
     /// This participant's view of the data set, for its `rows`.

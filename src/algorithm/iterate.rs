@@ -4,7 +4,7 @@
 use super::bounds::BoundedStep;
 use super::hamerly::HamerlyBounds;
 use super::yinyang::YinyangBounds;
-use super::{Algorithm, FitContext, RunOutcome, StopReason};
+use super::{Algorithm, FitContext, RunOutcome, RunState, StopReason};
 use crate::assign::{assign_all, inertia};
 use crate::data::RowMajor;
 use crate::error::KMeansError;
@@ -39,14 +39,28 @@ fn choose_step<T: Float>(algorithm: Algorithm, n: usize, k: usize) -> Option<Box
 /// centroids. Every algorithm produces the same labels each iteration (they are all exact), and
 /// the sums are exact integers (see [`crate::sums`]), so they all return the same model.
 pub(crate) fn run<T: Float>(
-    ctx: &FitContext<'_>,
+    ctx: &FitContext<'_, '_>,
     rows: RowMajor<'_, T>,
     init: Vec<T>,
+) -> Result<RunOutcome<T>, KMeansError> {
+    run_from(ctx, rows, RunState::start(&init))
+}
+
+/// A run continued from `state` (a fresh start, or a boundary a checkpoint recorded): the
+/// same iterations, in the same bits, as the run that reached `state`. The previous labels
+/// are recomputed as the assignment of `state.previous` (every step's labels are exact
+/// argmins, so they are the labels that run had); bounds start afresh, which changes only
+/// which rows are recomputed. At every boundary the run continues from, `ctx`'s hook gets the
+/// state.
+pub(crate) fn run_from<T: Float>(
+    ctx: &FitContext<'_, '_>,
+    rows: RowMajor<'_, T>,
+    mut state: RunState,
 ) -> Result<RunOutcome<T>, KMeansError> {
     let part = ctx.part(rows);
     let n = rows.n_rows();
     let d = rows.n_features();
-    let k = init.len() / d;
+    let k = state.centroids.len() / d;
     let mut bounds = choose_step::<T>(ctx.algorithm, n, k);
     let frame = &ctx.frame;
     // With bounds: the cluster sums over `labels_old`, kept up to date incrementally.
@@ -57,22 +71,23 @@ pub(crate) fn run<T: Float>(
     // Centroids stay in f64 during the run (they are f64 means of exact sums); only the returned
     // ones are rounded to T. So f32 data follows the same path as the same data in f64, even
     // far from the origin where rounding a centroid to f32 would move it noticeably.
-    let mut centroids: Vec<f64> = init.iter().map(|v| v.to_f64_()).collect();
-    let mut next = centroids.clone();
-    let mut previous = centroids.clone();
+    let mut next = state.centroids.clone();
     let mut labels = vec![usize::MAX; n];
     let mut labels_old = vec![usize::MAX; n];
     // Lloyd's per-row distance bounds (unused by a bounded step, which keeps its own): allocated
     // only when a full pass needs them, to keep a bounded run's memory at its bounds.
     let mut upper: Vec<f64> = Vec::new();
+    if state.n_iter > 0 && state.n_iter < ctx.max_iter {
+        upper.resize(n, 0.0);
+        assign_all(rows, &state.previous, &mut labels_old, &mut upper, None, None);
+    }
     let mut strict = false;
     let mut stop = StopReason::MaxIter;
-    let mut n_iter = 0;
-    for it in 0..ctx.max_iter {
-        n_iter = it + 1;
+    for it in state.n_iter..ctx.max_iter {
+        state.n_iter = it + 1;
         let mut acc = match bounds.as_mut() {
             Some(b) => {
-                let computed = b.step(rows, &centroids, &previous, &mut labels);
+                let computed = b.step(rows, &state.centroids, &state.previous, &mut labels);
                 // The first iterations move centroids far and prune little on any data; judge
                 // the bounds only after those.
                 if ctx.algorithm == Algorithm::Auto && it >= 3 {
@@ -102,7 +117,7 @@ pub(crate) fn run<T: Float>(
                 upper.resize(n, 0.0);
                 assign_all(
                     rows,
-                    &centroids,
+                    &state.centroids,
                     &mut labels,
                     &mut upper,
                     None,
@@ -110,9 +125,9 @@ pub(crate) fn run<T: Float>(
                 )
             }
         };
-        let shift = update::next_centroids(part, &labels, &centroids, &mut acc, frame, &mut next)?;
-        previous.copy_from_slice(&centroids);
-        std::mem::swap(&mut centroids, &mut next);
+        let shift = update::next_centroids(part, &labels, &state.centroids, &mut acc, frame, &mut next)?;
+        std::mem::swap(&mut state.previous, &mut state.centroids);
+        std::mem::swap(&mut state.centroids, &mut next);
         // Whether any participant's labels changed.
         let mut changed = [i64::from(labels != labels_old)];
         ctx.comm.sum_i64(&mut changed)?;
@@ -129,23 +144,50 @@ pub(crate) fn run<T: Float>(
             break;
         }
         labels_old.copy_from_slice(&labels);
+        ctx.boundary(&state)?;
     }
     if !strict {
         // The bounds and running sums are no longer needed: free them first.
         drop(bounds);
         drop(running);
         upper.resize(n, 0.0);
-        assign_all(rows, &centroids, &mut labels, &mut upper, None, None);
+        assign_all(rows, &state.centroids, &mut labels, &mut upper, None, None);
     }
-    let centroids: Vec<T> = centroids.iter().map(|&v| T::from_f64_(v)).collect();
+    let centroids: Vec<T> = state.centroids.iter().map(|&v| T::from_f64_(v)).collect();
     let inertia = inertia(part, &centroids, &labels)?;
     Ok(RunOutcome {
         centroids,
+        centroids_f64: state.centroids,
+        labels,
+        inertia,
+        n_iter: state.n_iter,
+        stop,
+    })
+}
+
+/// The outcome of a finished run, rebuilt from what a checkpoint keeps of it: its f64
+/// centroids, inertia, `n_iter` and stop reason. A run's labels are the assignment of its final
+/// f64 centroids (`run_from` ends with that assignment, or its last labels were computed
+/// against the same centroids), so computing them again gives the same labels.
+pub(crate) fn restore<T: Float>(
+    rows: RowMajor<'_, T>,
+    centroids_f64: Vec<f64>,
+    inertia: f64,
+    n_iter: usize,
+    stop: StopReason,
+) -> RunOutcome<T> {
+    let n = rows.n_rows();
+    let mut labels = vec![0; n];
+    let mut upper = vec![0.0; n];
+    assign_all(rows, &centroids_f64, &mut labels, &mut upper, None, None);
+    RunOutcome {
+        centroids: centroids_f64.iter().map(|&v| T::from_f64_(v)).collect(),
+        centroids_f64,
         labels,
         inertia,
         n_iter,
         stop,
-    })
+    }
 }
 
 #[cfg(test)]

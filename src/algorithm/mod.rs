@@ -13,8 +13,8 @@ mod hamerly;
 mod iterate;
 mod yinyang;
 
-pub(crate) use context::{Facts, FitContext};
-pub(crate) use iterate::run;
+pub(crate) use context::{Facts, FitContext, Hook};
+pub(crate) use iterate::{restore, run, run_from};
 
 /// Which exact algorithm runs the iterations. All of them give the same labels and centroids
 /// from the same start (they differ only in how many distances they compute).
@@ -109,8 +109,34 @@ impl StopReason {
 #[derive(Debug, Clone)]
 pub(crate) struct RunOutcome<T> {
     pub centroids: Vec<T>,
+    /// The centroids before rounding to `T`: `labels` are their assignment (so a checkpoint
+    /// that keeps these recomputes the labels exactly, see `restore`).
+    pub centroids_f64: Vec<f64>,
     pub labels: Vec<usize>,
     pub inertia: f64,
     pub n_iter: usize,
     pub stop: StopReason,
+}
+
+/// A run's state at an iteration boundary, all a run needs to continue exactly: `n_iter`
+/// iterations done, `centroids` the current ones (C_i, f64) and `previous` the ones before
+/// the last update (C_{i-1}: the previous labels, which the stopping test compares with, are
+/// their assignment, recomputed on resume). A fresh run is `n_iter = 0` with both the start.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct RunState {
+    pub n_iter: usize,
+    pub centroids: Vec<f64>,
+    pub previous: Vec<f64>,
+}
+
+impl RunState {
+    /// The state of a run about to start from `init`.
+    pub(crate) fn start<T: crate::float::Float>(init: &[T]) -> Self {
+        let centroids: Vec<f64> = init.iter().map(|v| v.to_f64_()).collect();
+        RunState {
+            n_iter: 0,
+            previous: centroids.clone(),
+            centroids,
+        }
+    }
 }

@@ -9,6 +9,7 @@
 //! * `partitions`: fits over partitions equal `fit` bit for bit; the laws of sample weights.
 
 mod api;
+mod checkpoints;
 mod determinism;
 mod errors;
 mod partitions;
