@@ -366,7 +366,7 @@ impl<T: Float> KMeans<T> {
     /// let stopped = km.fit_resumable(&rows, None, |c| {
     ///     last = Some(c.clone());
     ///     if c.sequence() == 3 {
-    ///         return Err(KMeansError::Collective { reason: "stopped".into() });
+    ///         return Err(KMeansError::CheckpointFailed { reason: "stopped".into() });
     ///     }
     ///     Ok(())
     /// });

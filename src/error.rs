@@ -249,6 +249,15 @@ pub enum KMeansError {
         /// Its value in the fit asked to resume.
         fit: String,
     },
+    /// The checkpoint callback of
+    /// [`KMeans::fit_resumable`](crate::KMeans::fit_resumable) (or
+    /// [`fit_partition_resumable`](crate::KMeans::fit_partition_resumable)) could not keep a
+    /// checkpoint, or asked the fit to stop; the fit ended there.
+    #[error("the fit was stopped by its checkpoint callback: {reason}")]
+    CheckpointFailed {
+        /// What the callback reported.
+        reason: String,
+    },
     /// A deserialised [`Checkpoint`](crate::Checkpoint) broke one of the invariants every
     /// checkpoint of a fit has (the reason names which).
     #[error("invalid checkpoint: {reason}")]

@@ -471,3 +471,111 @@ fn a_killed_peer_makes_the_others_exit_naming_it() {
         stderr(2)
     );
 }
+
+/// The `sequence` of the checkpoint in `path`, if there is one yet (the file is replaced by a
+/// rename, so it is always whole).
+fn checkpoint_sequence(path: &Path) -> Option<u64> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let json: serde_json::Value = serde_json::from_str(&text).ok()?;
+    json["sequence"].as_u64()
+}
+
+#[test]
+fn a_fit_killed_after_some_checkpoints_resumes_to_the_same_model() {
+    let dir = TempDir::new("resume");
+    // Default options (k-means++, breathing): restarts and breathing cycles, many checkpoints.
+    let (n, k) = (12_000, 16);
+    let data = make_blobs::<f64>(n, D, k, 2.5, 17).unwrap().data;
+    write_csv(&dir.path("data.csv"), &data, D);
+    let expected = KMeans::new(k).fit(&RowMajor::new(&data, D).unwrap()).unwrap();
+    let k = k.to_string();
+    let common = [
+        "--input",
+        "data.csv",
+        "-k",
+        &k,
+        "--model",
+        "model.json",
+        "--labels",
+        "labels",
+        "--checkpoint",
+        "fit.checkpoint",
+    ];
+    let checkpoint = dir.path("fit.checkpoint");
+    // Start both processes, wait until process 0 has written a few checkpoints, kill both
+    // (SIGKILL). A port taken between choosing and binding it means no checkpoint ever comes
+    // and the processes fail: then try again with other ports.
+    let mut killed_at = None;
+    for attempt in 0..4 {
+        let ports = free_ports(2);
+        let hosts = dir.path(&format!("hosts{attempt}"));
+        let text: String = ports.iter().map(|p| format!("127.0.0.1:{p}\n")).collect();
+        std::fs::write(&hosts, text).unwrap();
+        let mut children = Children(Vec::new());
+        for p in 0..2 {
+            let err = File::create(dir.path(&format!("stderr.{p}"))).unwrap();
+            let child = Command::new(BIN)
+                .args(common)
+                .args(["-n", "2", "-p", &p.to_string(), "-h"])
+                .arg(&hosts)
+                .current_dir(&dir.0)
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(err)
+                .spawn()
+                .unwrap();
+            children.0.push(child);
+        }
+        let start = Instant::now();
+        loop {
+            if checkpoint_sequence(&checkpoint).is_some_and(|s| s >= 3) {
+                break;
+            }
+            let ended: Vec<bool> = children
+                .0
+                .iter_mut()
+                .map(|c| c.try_wait().unwrap().is_some())
+                .collect();
+            if ended.iter().any(|&e| e) {
+                break;
+            }
+            assert!(start.elapsed() < TIMEOUT, "no checkpoint after {TIMEOUT:?}");
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        for child in &mut children.0 {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        if let Some(s) = checkpoint_sequence(&checkpoint) {
+            killed_at = Some(s);
+            break;
+        }
+    }
+    let killed_at = killed_at.expect("the processes never wrote a checkpoint");
+    // Had the fit ended before the kill (not expected: it passes far more checkpoints), its
+    // last checkpoint is still one from before its end: remove its outputs and resume anyway.
+    for name in ["model.json", "labels.0", "labels.1"] {
+        let _ = std::fs::remove_file(dir.path(name));
+    }
+    // Resume, checkpointing into the same file: the uninterrupted fit's model and labels.
+    let mut args = common.to_vec();
+    args.extend(["--resume", "fit.checkpoint"]);
+    let outcomes = run(&dir, 2, &args);
+    assert_all_succeeded(&outcomes);
+    assert_same_fit(&dir, 2, &expected);
+    // The resumed fit went on from where it was (its checkpoints continue the count).
+    let last = checkpoint_sequence(&checkpoint).unwrap();
+    assert!(last > killed_at);
+    eprintln!("killed after checkpoint {killed_at}; the resumed fit's last was {last}");
+    // A checkpoint of another fit is refused by every process.
+    let mut other = args.clone();
+    other[3] = "5";
+    let outcomes = run(&dir, 2, &other);
+    for (p, o) in outcomes.iter().enumerate() {
+        assert!(!o.success, "process {p}: {o:#?}");
+        assert!(
+            o.stderr.contains("the checkpoint is from a different fit: k is"),
+            "process {p}: {o:#?}"
+        );
+    }
+}

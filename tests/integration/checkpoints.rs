@@ -178,7 +178,7 @@ impl k_means::distributed::Collective for Alone {
 fn an_error_from_the_callback_ends_the_fit_with_it() {
     let data = blobs::<f64>(200, 2, 5, 7);
     let rows = RowMajor::new(&data, 2).unwrap();
-    let stop = KMeansError::Collective {
+    let stop = KMeansError::CheckpointFailed {
         reason: "disk full".into(),
     };
     let mut calls = 0;

@@ -17,7 +17,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use k_means::distributed::Collective;
-use k_means::{Algorithm, DEFAULT_BREATHING_M, Init, KMeans, Refine, RowMajor};
+use k_means::{Algorithm, Checkpoint, DEFAULT_BREATHING_M, Init, KMeans, KMeansError, Refine, RowMajor};
 use k_means_timely::input::{Part, read_raw, read_text};
 use k_means_timely::{Element, TimelyCollective};
 
@@ -26,7 +26,7 @@ usage: k-means-timely --input FILE -k K [--seed S] [--init kmeans++|random] [--n
                       [--algorithm auto|lloyd|hamerly|yinyang] [--refine breathing|none]
                       [--max-iter N] [--tolerance X] [--weights FILE] [--features D]
                       [--dtype f32|f64] [--model OUT.json] [--labels OUT]
-                      [-n P] [-p I] [-h HOSTFILE]";
+                      [--checkpoint FILE] [--resume FILE] [-n P] [-p I] [-h HOSTFILE]";
 
 const HELP: &str = "\
 One process of a k-means fit over P processes (timely dataflow over TCP). Start it once per
@@ -60,6 +60,14 @@ output:
                      left out: they are in the --labels files)
   --labels OUT       every process I writes its rows' clusters to OUT.I, one per line
 
+checkpoints:
+  --checkpoint FILE  process 0 writes the fit's state to FILE after every iteration
+                     (atomically: a temporary file in FILE's directory, fsync, rename); it
+                     holds no rows, only centroids and counters (a few k x D sets)
+  --resume FILE      continue the fit from a checkpoint FILE (the same options and data;
+                     the model is the uninterrupted fit's, bit for bit). Every process reads
+                     FILE: it must be on a file system they share, or copied to each host
+
 processes (timely's):
   -n P               number of processes [default: 1: an ordinary single-process run]
   -p I               this process, 0..P-1 [default: 0]
@@ -92,6 +100,8 @@ struct Options {
     dtype: Dtype,
     model: Option<PathBuf>,
     labels: Option<PathBuf>,
+    checkpoint: Option<PathBuf>,
+    resume: Option<PathBuf>,
     processes: usize,
     process: usize,
     hostfile: Option<PathBuf>,
@@ -102,7 +112,7 @@ impl Options {
     fn shared(&self) -> String {
         format!(
             "k={} seed={:?} init={:?} n_init={:?} algorithm={:?} refine={:?} max_iter={:?} \
-             tolerance={:?} weights={} features={:?} dtype={:?} processes={}",
+             tolerance={:?} weights={} features={:?} dtype={:?} processes={} resume={}",
             self.k,
             self.seed,
             self.init,
@@ -114,7 +124,8 @@ impl Options {
             self.weights.is_some(),
             self.features,
             self.dtype,
-            self.processes
+            self.processes,
+            self.resume.is_some()
         )
     }
 
@@ -202,6 +213,8 @@ fn parse_args(args: impl IntoIterator<Item = OsString>) -> Result<Options, ArgEr
         dtype: Dtype::F64,
         model: None,
         labels: None,
+        checkpoint: None,
+        resume: None,
         processes: 1,
         process: 0,
         hostfile: None,
@@ -253,6 +266,8 @@ fn parse_args(args: impl IntoIterator<Item = OsString>) -> Result<Options, ArgEr
             }
             "--model" => o.model = Some(PathBuf::from(value()?)),
             "--labels" => o.labels = Some(PathBuf::from(value()?)),
+            "--checkpoint" => o.checkpoint = Some(PathBuf::from(value()?)),
+            "--resume" => o.resume = Some(PathBuf::from(value()?)),
             "-n" => o.processes = number(&flag, &string(value()?)?)?,
             "-p" => o.process = number(&flag, &string(value()?)?)?,
             "-h" => o.hostfile = Some(PathBuf::from(value()?)),
@@ -316,8 +331,8 @@ struct Report {
     summary: Option<String>,
 }
 
-/// Reads this process's rows (and weights) of the file.
-fn read_part<T: Element>(o: &Options) -> Result<(Part<T>, Option<Vec<T>>), String> {
+/// Reads this process's rows (and weights) of the file, and the checkpoint to resume from.
+fn read_part<T: Element>(o: &Options) -> Result<Input<T>, String> {
     let read = |path: &Path, features: Option<usize>| match features {
         Some(d) => read_raw::<T>(path, d, o.processes, o.process),
         None => read_text::<T>(path, o.processes, o.process),
@@ -341,21 +356,63 @@ fn read_part<T: Element>(o: &Options) -> Result<(Part<T>, Option<Vec<T>>), Strin
         }
         None => None,
     };
-    Ok((part, weights))
+    let resume = match &o.resume {
+        Some(path) => {
+            let fail = |e: String| format!("{}: {e}", path.display());
+            let bytes = std::fs::read(path).map_err(|e| fail(e.to_string()))?;
+            let checkpoint: Checkpoint<T> =
+                serde_json::from_slice(&bytes).map_err(|e| fail(e.to_string()))?;
+            Some((checkpoint, fnv(&bytes)))
+        }
+        None => None,
+    };
+    Ok((part, weights, resume))
+}
+
+/// What a process reads: its rows, their weights, the checkpoint to resume from (with a
+/// fingerprint of its bytes, which every process must share).
+type Input<T> = (Part<T>, Option<Vec<T>>, Option<(Checkpoint<T>, u64)>);
+
+/// FNV-1a of `bytes`.
+fn fnv(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+/// Writes `bytes` to `path` so that `path` always holds a whole file, the old or the new one:
+/// a temporary file in the same directory, written and synced, renamed over `path`, then the
+/// directory synced so the rename survives a crash.
+fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let mut name = OsString::from(".");
+    name.push(path.file_name().unwrap_or_default());
+    name.push(format!(".tmp.{}", std::process::id()));
+    let tmp = dir.join(name);
+    let mut file = File::create(&tmp)?;
+    file.write_all(bytes)?;
+    file.sync_all()?;
+    drop(file);
+    std::fs::rename(&tmp, path)?;
+    File::open(dir)?.sync_all()
 }
 
 /// The first round: every process's shared options and view of the file, or its read error.
 /// Returns the number of features (a process with no rows of a text file learns it here).
 fn check_round<T: Element>(
     o: &Options,
-    part: &Result<(Part<T>, Option<Vec<T>>), String>,
+    part: &Result<Input<T>, String>,
     collective: &mut TimelyCollective,
 ) -> Result<usize, String> {
     let mine = match part {
-        Ok((p, _)) => serde_json::json!({
+        Ok((p, _, resume)) => serde_json::json!({
             "shared": o.shared(),
             "rows": p.n_rows,
             "features": p.n_features,
+            "resume": resume.as_ref().map(|(_, f)| format!("{f:#018x}")),
         }),
         Err(e) => serde_json::json!({ "error": e }),
     };
@@ -380,14 +437,14 @@ fn check_round<T: Element>(
     }
     let first = &all[0];
     for (i, m) in all.iter().enumerate().skip(1) {
-        for key in ["shared", "rows"] {
+        for key in ["shared", "rows", "resume"] {
             if m[key] != first[key] {
                 return Err(format!(
                     "process {i} disagrees with process 0 on {}: {} vs {}",
-                    if key == "rows" {
-                        "the number of rows"
-                    } else {
-                        "the options"
+                    match key {
+                        "rows" => "the number of rows",
+                        "resume" => "the checkpoint file's contents",
+                        _ => "the options",
                     },
                     m[key],
                     first[key]
@@ -426,15 +483,38 @@ fn run<T: Element>(worker: &mut timely::worker::Worker, o: &Options) -> Result<R
     let part = read_part::<T>(o);
     let read_time = start.elapsed();
     let n_features = check_round(o, &part, &mut collective)?;
-    let (part, weights) = part?;
+    let (part, weights, resume) = part?;
     let rows = RowMajor::new(&part.values, n_features).map_err(|e| e.to_string())?;
     let kmeans = o.kmeans::<T>();
     let fit_start = Instant::now();
     let rounds_before = collective.rounds();
     let bytes_before = collective.bytes_sent();
-    let model = match &weights {
-        Some(w) => kmeans.fit_partition_weighted(&rows, w, part.range.start, &mut collective),
-        None => kmeans.fit_partition(&rows, part.range.start, &mut collective),
+    let writer = o.checkpoint.as_deref().filter(|_| collective.rank() == 0);
+    let on_checkpoint = |c: &Checkpoint<T>| -> Result<(), KMeansError> {
+        if let Some(path) = writer {
+            let fail = |e: String| KMeansError::CheckpointFailed {
+                reason: format!("{}: {e}", path.display()),
+            };
+            let json = serde_json::to_vec(c).map_err(|e| fail(e.to_string()))?;
+            write_atomically(path, &json).map_err(|e| fail(e.to_string()))?;
+        }
+        Ok(())
+    };
+    let resume = resume.as_ref().map(|(c, _)| c);
+    let model = if o.checkpoint.is_some() || resume.is_some() {
+        kmeans.fit_partition_resumable(
+            &rows,
+            weights.as_deref(),
+            part.range.start,
+            &mut collective,
+            resume,
+            on_checkpoint,
+        )
+    } else {
+        match &weights {
+            Some(w) => kmeans.fit_partition_weighted(&rows, w, part.range.start, &mut collective),
+            None => kmeans.fit_partition(&rows, part.range.start, &mut collective),
+        }
     }
     .map_err(|e| e.to_string())?;
     let fit_time = fit_start.elapsed();
