@@ -409,7 +409,7 @@ impl<T: Float> KMeans<T> {
     ///
     /// ```
     /// use k_means::distributed::Collective;
-    /// use k_means::{KMeans, KMeansError, RowMajor};
+    /// use k_means::{KMeans, KMeansError};
     ///
     /// // One participant holding every row: a collective of one returns its own message.
     /// struct Alone;

@@ -43,8 +43,8 @@
 //! # Crate features
 //!
 //! * `rayon` (default): parallel assignment and seeding. Results do not depend on it.
-//! * `serde`: `Serialize`/`Deserialize` for [`KMeansModel`], [`KMeans`], [`Init`] and
-//!   [`Algorithm`].
+//! * `serde`: `Serialize`/`Deserialize` for [`KMeansModel`], [`KMeans`], [`Init`],
+//!   [`Algorithm`] and [`Checkpoint`].
 #![deny(missing_docs)]
 // The only unsafe code is the dispatch to the `#[target_feature]` kernel copies, allowed in
 // `kernels/backend.rs` alone.
