@@ -204,6 +204,8 @@ fn builder_and_model_are_send_sync_unpin() {
     auto::<KMeans<f64>>();
     auto::<KMeansModel<f32>>();
     auto::<KMeansModel<f64>>();
+    auto::<k_means::Checkpoint<f32>>();
+    auto::<k_means::Checkpoint<f64>>();
     auto::<Init<f64>>();
     auto::<Algorithm>();
     auto::<KMeansError>();
