@@ -1,6 +1,7 @@
 //! Checkpoints: a fit interrupted at any of its checkpoints and resumed from it returns the
-//! model of the fit that ran through, bit for bit, and passes the same later checkpoints; a
-//! checkpoint of another fit, or a damaged one, is refused with an error.
+//! model of the fit that ran through, bit for bit, and passes the same later checkpoints;
+//! participants of a partitioned fit see the one-process checkpoints and resume from them over
+//! any split; a checkpoint of another fit, or a damaged one, is refused with an error.
 
 use k_means::datasets::make_blobs;
 use k_means::{Algorithm, Checkpoint, Init, KMeans, KMeansError, KMeansModel, RowMajor};
@@ -290,4 +291,94 @@ fn a_damaged_checkpoint_is_an_error_not_a_panic() {
         .to_string();
     assert!(err.contains("f64 data, not f32"), "{err}");
     assert!(serde_json::from_str::<Checkpoint<f64>>("{\"sequence\": 1}").is_err());
+}
+
+/// Two participants over threads (a barrier-synchronised all-gather).
+struct Pair {
+    slots: std::sync::Arc<std::sync::Mutex<[Vec<u8>; 2]>>,
+    barrier: std::sync::Arc<std::sync::Barrier>,
+    rank: usize,
+}
+
+impl k_means::distributed::Collective for Pair {
+    fn size(&self) -> usize {
+        2
+    }
+    fn rank(&self) -> usize {
+        self.rank
+    }
+    fn all_gather(&mut self, message: &[u8]) -> Result<Vec<Vec<u8>>, KMeansError> {
+        self.slots.lock().unwrap()[self.rank] = message.to_vec();
+        self.barrier.wait();
+        let all = self.slots.lock().unwrap().to_vec();
+        self.barrier.wait();
+        Ok(all)
+    }
+}
+
+/// Each participant's model and checkpoints of `km` over rows `..split` and `split..`,
+/// resumed from `resume`.
+fn fit_in_two(
+    km: &KMeans<f64>,
+    data: &[f64],
+    d: usize,
+    split: usize,
+    resume: Option<&Checkpoint<f64>>,
+) -> Vec<(KMeansModel<f64>, Vec<Checkpoint<f64>>)> {
+    let slots = std::sync::Arc::new(std::sync::Mutex::new([Vec::new(), Vec::new()]));
+    let barrier = std::sync::Arc::new(std::sync::Barrier::new(2));
+    let n = data.len() / d;
+    std::thread::scope(|s| {
+        let handles: Vec<_> = [(0, split), (split, n)]
+            .into_iter()
+            .enumerate()
+            .map(|(rank, (a, b))| {
+                let mut c = Pair {
+                    slots: std::sync::Arc::clone(&slots),
+                    barrier: std::sync::Arc::clone(&barrier),
+                    rank,
+                };
+                s.spawn(move || {
+                    let rows = RowMajor::new(&data[a * d..b * d], d).unwrap();
+                    let mut saved = Vec::new();
+                    let model = km
+                        .fit_partition_resumable(&rows, None, a, &mut c, resume, |c| {
+                            saved.push(c.clone());
+                            Ok(())
+                        })
+                        .unwrap();
+                    (model, saved)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    })
+}
+
+#[test]
+fn participants_see_the_one_process_checkpoints_and_resume_from_them() {
+    let data = blobs::<f64>(240, 2, 6, 12);
+    let km = KMeans::new(6).seed(4);
+    let (whole, saved) = all_checkpoints(&km, RowMajor::new(&data, 2).unwrap());
+    let parts = fit_in_two(&km, &data, 2, 100, None);
+    for (_, theirs) in &parts {
+        assert!(
+            *theirs == saved,
+            "a participant's checkpoints differ from one process's"
+        );
+    }
+    // Resume over another split from a checkpoint of the one-process fit (the state is global).
+    for c in [&saved[0], &saved[saved.len() / 2], saved.last().unwrap()] {
+        let parts = fit_in_two(&km, &data, 2, 170, Some(c));
+        let labels: Vec<usize> = parts.iter().flat_map(|(m, _)| m.labels().to_vec()).collect();
+        assert_eq!(labels, whole.labels());
+        for (m, _) in &parts {
+            assert_eq!(bits(m).0, bits(&whole).0);
+            assert_eq!(bits(m).1, bits(&whole).1);
+            assert_eq!(
+                (m.n_iter(), m.stop_reason()),
+                (whole.n_iter(), whole.stop_reason())
+            );
+        }
+    }
 }

@@ -2,6 +2,7 @@
 //! (`cargo test --test integration`).
 //!
 //! * `api`: everyday use, exact hand-computed results, the building blocks against `fit`.
+//! * `checkpoints`: a fit resumed from any of its checkpoints equals the uninterrupted fit.
 //! * `errors`: every error variant, and a fuzz test that no input makes anything panic.
 //! * `properties`: laws of k-means checked on random data (proptest), for f32 and f64.
 //! * `reference`: scikit-learn's Lloyd results, reproduced from the same starts.
