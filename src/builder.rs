@@ -336,7 +336,8 @@ impl<T: Float> KMeans<T> {
         self.fit_with(rows, Some(weights), first_row, collective, None, None)
     }
 
-    /// [`fit`](Self::fit) with checkpoints: `on_checkpoint` is called at the end of every
+    /// [`fit`](Self::fit) (or, with `weights`, [`fit_weighted`](Self::fit_weighted)) with
+    /// checkpoints: `on_checkpoint` is called at the end of every
     /// iteration the fit continues from, with a [`Checkpoint`] of the fit's state there, and
     /// with `resume` the fit starts from such a checkpoint instead of from the beginning. A
     /// fit resumed from any of its checkpoints returns the same model, bit for bit, as the fit
@@ -348,7 +349,8 @@ impl<T: Float> KMeans<T> {
     ///
     /// # Errors
     ///
-    /// As [`fit`](Self::fit); [`KMeansError::CheckpointMismatch`] when `resume` is a
+    /// As [`fit`](Self::fit) (and [`fit_weighted`](Self::fit_weighted) for `weights`);
+    /// [`KMeansError::CheckpointMismatch`] when `resume` is a
     /// checkpoint of another fit (other k, data shape, seed, options or data), naming what
     /// differs; any error `on_checkpoint` returns.
     ///
@@ -363,7 +365,7 @@ impl<T: Float> KMeans<T> {
     /// let whole = km.fit(&rows)?;
     /// // Interrupt the fit at its third checkpoint (an error from the callback ends it) ...
     /// let mut last: Option<Checkpoint<f32>> = None;
-    /// let stopped = km.fit_resumable(&rows, None, |c| {
+    /// let stopped = km.fit_resumable(&rows, None, None, |c| {
     ///     last = Some(c.clone());
     ///     if c.sequence() == 3 {
     ///         return Err(KMeansError::CheckpointFailed { reason: "stopped".into() });
@@ -372,22 +374,23 @@ impl<T: Float> KMeans<T> {
     /// });
     /// assert!(stopped.is_err());
     /// // ... and resume it: the same model as the fit that ran through.
-    /// let resumed = km.fit_resumable(&rows, last.as_ref(), |_| Ok(()))?;
+    /// let resumed = km.fit_resumable(&rows, None, last.as_ref(), |_| Ok(()))?;
     /// assert_eq!(resumed, whole);
     /// // A checkpoint of another fit is refused.
-    /// let other = KMeans::new(5).seed(10).fit_resumable(&rows, last.as_ref(), |_| Ok(()));
+    /// let other = KMeans::new(5).seed(10).fit_resumable(&rows, None, last.as_ref(), |_| Ok(()));
     /// assert!(matches!(other, Err(KMeansError::CheckpointMismatch { what: "the seed", .. })));
     /// # Ok::<(), KMeansError>(())
     /// ```
     pub fn fit_resumable<D: AsRows<T> + ?Sized, F: FnMut(&Checkpoint<T>) -> Result<(), KMeansError>>(
         &self,
         data: &D,
+        weights: Option<&[T]>,
         resume: Option<&Checkpoint<T>>,
         mut on_checkpoint: F,
     ) -> Result<KMeansModel<T>, KMeansError> {
         self.fit_impl(
             data.as_rows()?,
-            None,
+            weights,
             0,
             Comm::solo(),
             resume,

@@ -43,13 +43,13 @@ use crate::validate;
 /// let rows = RowMajor::new(&blobs.data, 2)?;
 /// let km = KMeans::new(4).seed(3);
 /// let mut saved: Vec<Checkpoint<f64>> = Vec::new();
-/// let model = km.fit_resumable(&rows, None, |c| {
+/// let model = km.fit_resumable(&rows, None, None, |c| {
 ///     saved.push(c.clone());
 ///     Ok(())
 /// })?;
 /// assert!(!saved.is_empty());
 /// // Resuming from any of them gives the same model.
-/// let resumed = km.fit_resumable(&rows, Some(&saved[0]), |_| Ok(()))?;
+/// let resumed = km.fit_resumable(&rows, None, Some(&saved[0]), |_| Ok(()))?;
 /// assert_eq!(resumed, model);
 /// assert_eq!(saved[0].sequence(), 1);
 /// # Ok::<(), k_means::KMeansError>(())
@@ -162,7 +162,7 @@ impl<T: Float> Checkpoint<T> {
     ///
     /// let rows = vec![[0.0_f64], [1.0], [2.0], [10.0], [11.0], [12.5]];
     /// let mut sequence = Vec::new();
-    /// KMeans::new(2).seed(1).fit_resumable(&rows, None, |c| {
+    /// KMeans::new(2).seed(1).fit_resumable(&rows, None, None, |c| {
     ///     sequence.push(c.sequence());
     ///     Ok(())
     /// })?;
@@ -184,7 +184,7 @@ impl<T: Float> Checkpoint<T> {
     ///
     /// let rows = vec![[0.0_f64], [1.0], [2.0], [10.0], [11.0], [12.5]];
     /// let mut ok = true;
-    /// KMeans::new(2).seed(1).max_iter(5).fit_resumable(&rows, None, |c| {
+    /// KMeans::new(2).seed(1).max_iter(5).fit_resumable(&rows, None, None, |c| {
     ///     ok &= (1..=5).contains(&c.n_iter());
     ///     Ok(())
     /// })?;

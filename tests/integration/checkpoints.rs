@@ -33,7 +33,7 @@ fn stored<T: Real>(c: &Checkpoint<T>) -> Checkpoint<T> {
 fn all_checkpoints<T: Real>(km: &KMeans<T>, rows: RowMajor<'_, T>) -> (KMeansModel<T>, Vec<Checkpoint<T>>) {
     let mut saved = Vec::new();
     let model = km
-        .fit_resumable(&rows, None, |c| {
+        .fit_resumable(&rows, None, None, |c| {
             saved.push(c.clone());
             Ok(())
         })
@@ -52,7 +52,7 @@ fn resumes_everywhere<T: Real>(km: &KMeans<T>, data: &[T], d: usize) -> usize {
         assert_eq!(c.sequence(), i as u64 + 1);
         let mut later = Vec::new();
         let resumed = km
-            .fit_resumable(&rows, Some(&stored(c)), |c| {
+            .fit_resumable(&rows, None, Some(&stored(c)), |c| {
                 later.push(c.clone());
                 Ok(())
             })
@@ -147,7 +147,15 @@ fn weighted_precomputed_and_kmeans_parallel_fits_resume() {
         })
         .unwrap();
     assert_eq!(bits(&model), bits(&whole));
+    let (mut single, mut alone_saved) = (Vec::new(), Vec::new());
     for c in &saved {
+        let resumed = km
+            .fit_resumable(&rows, Some(&weights), Some(c), |c| {
+                alone_saved.push(c.clone());
+                Ok(())
+            })
+            .unwrap();
+        single.push(bits(&resumed));
         let resumed = km
             .fit_partition_resumable(&rows, Some(&weights), 0, &mut alone, Some(&stored(c)), |_| Ok(()))
             .unwrap();
@@ -183,7 +191,7 @@ fn an_error_from_the_callback_ends_the_fit_with_it() {
         reason: "disk full".into(),
     };
     let mut calls = 0;
-    let got = KMeans::new(5).fit_resumable(&rows, None, |_| {
+    let got = KMeans::new(5).fit_resumable(&rows, None, None, |_| {
         calls += 1;
         Err(stop.clone())
     });
@@ -200,6 +208,7 @@ fn a_checkpoint_of_another_fit_is_refused_naming_what_differs() {
     let c = Some(&saved[0]);
     let what = |km: KMeans<f64>, data: &[f64]| match km.fit_resumable(
         &RowMajor::new(data, 2).unwrap(),
+        None,
         c,
         |_| Ok(()),
     ) {
@@ -225,14 +234,14 @@ fn a_checkpoint_of_another_fit_is_refused_naming_what_differs() {
     // The algorithm does not change the result, so it may change on resume.
     let lloyd = km.clone().algorithm(Algorithm::Lloyd);
     assert_eq!(
-        bits(&lloyd.fit_resumable(&rows, c, |_| Ok(())).unwrap()),
+        bits(&lloyd.fit_resumable(&rows, None, c, |_| Ok(())).unwrap()),
         bits(&km.fit(&rows).unwrap())
     );
     let err = what(KMeans::new(4).seed(1), &data);
     assert_eq!(err, "k");
     let e = KMeans::new(4)
         .seed(1)
-        .fit_resumable(&rows, c, |_| Ok(()))
+        .fit_resumable(&rows, None, c, |_| Ok(()))
         .unwrap_err();
     assert_eq!(
         e.to_string(),
