@@ -737,7 +737,7 @@ impl<T: Float> KMeans<T> {
             .chain([&ctx.tol, &ctx.weight_scale])
             .map(|v| v.to_bits());
         Identity {
-            dtype: crate::validate::type_name::<T>().to_string(),
+            dtype: validate::type_name::<T>().to_string(),
             k: self.k,
             n_features,
             n_rows: ctx.n_total,
