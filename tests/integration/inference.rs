@@ -3,7 +3,7 @@
 //! the training data.
 
 use k_means::datasets::make_blobs;
-use k_means::{KMeans, KMeansError, KMeansModel, RowMajor};
+use k_means::{KMeans, KMeansError, RowMajor};
 
 use crate::{inertia_of, nearest};
 
@@ -73,6 +73,8 @@ fn fit_predict_is_the_fit_labels() -> Result<(), KMeansError> {
 
 #[cfg(feature = "serde")]
 mod saved {
+    use k_means::KMeansModel;
+
     use super::*;
 
     /// Every field of two models but the labels.
