@@ -23,12 +23,50 @@ use crate::validate;
 type OnCheckpoint<'a, T> = &'a mut dyn FnMut(&Checkpoint<T>) -> Result<(), KMeansError>;
 
 /// Default maximum number of iterations per run (scikit-learn's).
+///
+/// # Examples
+///
+/// ```
+/// use k_means::{DEFAULT_MAX_ITER, KMeans};
+/// let model = KMeans::new(1).fit(&vec![[0.0_f64], [1.0]])?;
+/// assert!(model.n_iter() <= DEFAULT_MAX_ITER);
+/// assert_eq!(DEFAULT_MAX_ITER, 300);
+/// # Ok::<(), k_means::KMeansError>(())
+/// ```
 pub const DEFAULT_MAX_ITER: usize = 300;
 /// Default relative tolerance (scikit-learn's), scaled by the data's mean per-feature variance.
+///
+/// # Examples
+///
+/// ```
+/// use k_means::{DEFAULT_TOLERANCE, KMeans};
+/// let rows = vec![[0.0_f64], [1.0], [10.0]];
+/// assert_eq!(KMeans::new(2).fit(&rows)?, KMeans::new(2).tolerance(DEFAULT_TOLERANCE).fit(&rows)?);
+/// # Ok::<(), k_means::KMeansError>(())
+/// ```
 pub const DEFAULT_TOLERANCE: f64 = 1e-4;
 /// Default `m` of the breathing k-means refinement applied to seeded starts.
+///
+/// # Examples
+///
+/// ```
+/// use k_means::{DEFAULT_BREATHING_M, KMeans, Refine};
+/// let rows = vec![[0.0_f64], [1.0], [10.0], [11.0]];
+/// let refined = KMeans::new(2).refine(Refine::Breathing { m: DEFAULT_BREATHING_M }).fit(&rows)?;
+/// assert_eq!(refined, KMeans::new(2).fit(&rows)?);
+/// # Ok::<(), k_means::KMeansError>(())
+/// ```
 pub const DEFAULT_BREATHING_M: usize = 2;
 /// Default seed: fits are reproducible unless the caller asks for another seed.
+///
+/// # Examples
+///
+/// ```
+/// use k_means::{DEFAULT_SEED, KMeans};
+/// let rows = vec![[0.0_f64], [1.0], [10.0], [11.0]];
+/// assert_eq!(KMeans::new(2).fit(&rows)?, KMeans::new(2).seed(DEFAULT_SEED).fit(&rows)?);
+/// # Ok::<(), k_means::KMeansError>(())
+/// ```
 pub const DEFAULT_SEED: u64 = 0;
 
 /// A k-means configuration: build it with [`KMeans::new`], set options, then [`fit`](KMeans::fit).
@@ -49,7 +87,7 @@ pub const DEFAULT_SEED: u64 = 0;
 /// clusterings for a small multiple of the cost ([`KMeans::refine`]; `.refine(Refine::None)`
 /// gives scikit-learn's plain fit).
 ///
-/// # Example
+/// # Examples
 ///
 /// ```
 /// use k_means::KMeans;
@@ -78,6 +116,8 @@ pub struct KMeans<T> {
 impl<T: Float> KMeans<T> {
     /// A configuration for `k` clusters with the default options.
     ///
+    /// # Examples
+    ///
     /// ```
     /// let model = k_means::KMeans::new(1).fit(&vec![[2.0_f64], [4.0]])?;
     /// assert_eq!(model.centroids(), &[3.0]);
@@ -99,6 +139,8 @@ impl<T: Float> KMeans<T> {
 
     /// The maximum number of iterations of each run (≥ 1).
     ///
+    /// # Examples
+    ///
     /// ```
     /// let rows = vec![[0.0_f64], [1.0], [10.0], [11.0]];
     /// let model = k_means::KMeans::new(2).max_iter(1).fit(&rows)?;
@@ -114,6 +156,8 @@ impl<T: Float> KMeans<T> {
     /// The relative tolerance (finite, ≥ 0): a run stops when `Σⱼ ‖Δcⱼ‖²` is at most
     /// `tolerance × mean per-feature variance of the data`, or when no label changes. 0 runs to
     /// strict convergence.
+    ///
+    /// # Examples
     ///
     /// ```
     /// let rows = vec![[0.0_f64], [1.0], [10.0], [11.0]];
@@ -131,6 +175,8 @@ impl<T: Float> KMeans<T> {
     /// with its own labels. Defaults to 1 for k-means++ and 10 for random starts; ignored for
     /// precomputed starts.
     ///
+    /// # Examples
+    ///
     /// ```
     /// let rows = vec![[0.0_f64], [1.0], [10.0], [11.0]];
     /// let model = k_means::KMeans::new(2).n_init(5).fit(&rows)?;
@@ -144,6 +190,8 @@ impl<T: Float> KMeans<T> {
     }
 
     /// How the initial centroids are chosen; see [`Init`].
+    ///
+    /// # Examples
     ///
     /// ```
     /// use k_means::{Init, KMeans};
@@ -159,6 +207,8 @@ impl<T: Float> KMeans<T> {
     }
 
     /// Which exact algorithm runs the iterations; see [`Algorithm`].
+    ///
+    /// # Examples
     ///
     /// ```
     /// use k_means::{Algorithm, KMeans};
@@ -183,6 +233,8 @@ impl<T: Float> KMeans<T> {
     /// the given centroids, as scikit-learn does.
     /// [`Refine::None`] gives a plain fit; [`Refine::breathing`] (`m = 5`) searches harder.
     ///
+    /// # Examples
+    ///
     /// ```
     /// use k_means::{KMeans, Refine};
     /// let rows = vec![[0.0_f64], [1.0], [10.0], [11.0], [20.0], [21.0]];
@@ -197,6 +249,8 @@ impl<T: Float> KMeans<T> {
     }
 
     /// The seed of the random starts. Same data, options and seed give the same model.
+    ///
+    /// # Examples
     ///
     /// ```
     /// use k_means::KMeans;
@@ -214,7 +268,10 @@ impl<T: Float> KMeans<T> {
 
     /// Clusters `data` and returns the fitted model.
     ///
-    /// `data` is a [`RowMajor`] view or rows as arrays (`Vec<[T; D]>`, `&[[T; D]]`).
+    /// `data` is anything [`AsRows`] reads: a [`RowMajor`] view or [`RowMajorBuf`](crate::RowMajorBuf),
+    /// rows as arrays (`Vec<[T; D]>`, `&[[T; D]]`), rows of runtime width (`Vec<Vec<T>>`,
+    /// `&[&[T]]`, copied once), and with the features `ndarray` / `arrow` 2-D arrays and Arrow
+    /// data.
     ///
     /// # Errors
     ///
@@ -229,7 +286,7 @@ impl<T: Float> KMeans<T> {
     ///   [`KMeansError::CentroidTooLarge`] for a bad
     ///   [`Init::Precomputed`] start (held to the same magnitude limit as the data).
     ///
-    /// # Example
+    /// # Examples
     ///
     /// ```
     /// use k_means::{KMeans, KMeansError, RowMajor};
@@ -242,7 +299,30 @@ impl<T: Float> KMeans<T> {
     /// # Ok::<(), KMeansError>(())
     /// ```
     pub fn fit<D: AsRows<T> + ?Sized>(&self, data: &D) -> Result<KMeansModel<T>, KMeansError> {
-        self.fit_impl(data.as_rows()?, None, 0, Comm::solo(), None, None)
+        self.fit_impl(data.as_rows()?.view(), None, 0, Comm::solo(), None, None)
+    }
+
+    /// Clusters `data` and returns only the label of every row (scikit-learn's
+    /// `fit_predict`): `fit(data)?.labels()`, without keeping the model.
+    ///
+    /// # Errors
+    ///
+    /// As [`fit`](Self::fit).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use k_means::KMeans;
+    ///
+    /// let rows = vec![vec![0.0_f64, 0.0], vec![0.2, 0.1], vec![9.0, 9.0]];
+    /// let labels = KMeans::new(2).fit_predict(&rows)?;
+    /// assert_eq!(labels.len(), 3);
+    /// assert_eq!(labels[0], labels[1]);
+    /// assert_ne!(labels[0], labels[2]);
+    /// # Ok::<(), k_means::KMeansError>(())
+    /// ```
+    pub fn fit_predict<D: AsRows<T> + ?Sized>(&self, data: &D) -> Result<Vec<usize>, KMeansError> {
+        Ok(self.fit(data)?.into_labels())
     }
 
     /// Clusters `data` with one non-negative weight per row, as scikit-learn's `sample_weight`:
@@ -267,7 +347,7 @@ impl<T: Float> KMeans<T> {
     /// 2⁵³ (with its row), [`KMeansError::ZeroTotalWeight`] if every weight is 0, and
     /// [`KMeansError::KTooLarge`] when k exceeds the number of rows of positive weight.
     ///
-    /// # Example
+    /// # Examples
     ///
     /// ```
     /// use k_means::{Init, KMeans};
@@ -285,7 +365,7 @@ impl<T: Float> KMeans<T> {
         data: &D,
         weights: &[T],
     ) -> Result<KMeansModel<T>, KMeansError> {
-        self.fit_impl(data.as_rows()?, Some(weights), 0, Comm::solo(), None, None)
+        self.fit_impl(data.as_rows()?.view(), Some(weights), 0, Comm::solo(), None, None)
     }
 
     /// The fit of all the participants' rows, run by one participant that holds `data`, rows
@@ -302,9 +382,28 @@ impl<T: Float> KMeans<T> {
     /// [`KMeansError::FeatureMismatch`] when they differ in width;
     /// [`KMeansError::Collective`] for a transport failure.
     ///
-    /// # Example
+    /// # Examples
     ///
-    /// See [`crate::distributed`].
+    /// One participant holding every row (any transport: see [`crate::distributed`]) gives
+    /// [`fit`](Self::fit)'s model:
+    ///
+    /// ```
+    /// use k_means::{KMeans, KMeansError, distributed::Collective};
+    ///
+    /// struct Alone;
+    /// impl Collective for Alone {
+    ///     fn size(&self) -> usize { 1 }
+    ///     fn rank(&self) -> usize { 0 }
+    ///     fn all_gather(&mut self, message: &[u8]) -> Result<Vec<Vec<u8>>, KMeansError> {
+    ///         Ok(vec![message.to_vec()])
+    ///     }
+    /// }
+    ///
+    /// let rows = vec![[0.0_f64], [1.0], [10.0], [11.0]];
+    /// let km = KMeans::new(2);
+    /// assert_eq!(km.fit_partition(&rows, 0, &mut Alone)?, km.fit(&rows)?);
+    /// # Ok::<(), KMeansError>(())
+    /// ```
     pub fn fit_partition<D: AsRows<T> + ?Sized, C: Collective + ?Sized>(
         &self,
         data: &D,
@@ -312,7 +411,7 @@ impl<T: Float> KMeans<T> {
         collective: &mut C,
     ) -> Result<KMeansModel<T>, KMeansError> {
         let rows = data.as_rows()?;
-        self.fit_with(rows, None, first_row, collective, None, None)
+        self.fit_with(rows.view(), None, first_row, collective, None, None)
     }
 
     /// [`fit_partition`](Self::fit_partition) with one weight per row of `data`, as
@@ -322,9 +421,23 @@ impl<T: Float> KMeans<T> {
     ///
     /// As [`fit_partition`](Self::fit_partition) and [`fit_weighted`](Self::fit_weighted).
     ///
-    /// # Example
+    /// # Examples
     ///
-    /// See [`crate::distributed::fit_weighted_in_threads`].
+    /// Two participants in threads ([`crate::distributed::fit_weighted_in_threads`] calls this
+    /// in each):
+    ///
+    /// ```
+    /// use k_means::{KMeans, RowMajor, distributed::fit_weighted_in_threads};
+    ///
+    /// let data = [0.0_f64, 1.0, 10.0, 11.0];
+    /// let weights = [1.0, 2.0, 1.0, 3.0];
+    /// let km = KMeans::new(2);
+    /// let parts = [RowMajor::new(&data[..1], 1)?, RowMajor::new(&data[1..], 1)?];
+    /// let models = fit_weighted_in_threads(&km, &parts, &[&weights[..1], &weights[1..]])?;
+    /// let whole = km.fit_weighted(&RowMajor::new(&data, 1)?, &weights)?;
+    /// assert_eq!(models[1].centroids(), whole.centroids());
+    /// # Ok::<(), k_means::KMeansError>(())
+    /// ```
     pub fn fit_partition_weighted<D: AsRows<T> + ?Sized, C: Collective + ?Sized>(
         &self,
         data: &D,
@@ -333,7 +446,7 @@ impl<T: Float> KMeans<T> {
         collective: &mut C,
     ) -> Result<KMeansModel<T>, KMeansError> {
         let rows = data.as_rows()?;
-        self.fit_with(rows, Some(weights), first_row, collective, None, None)
+        self.fit_with(rows.view(), Some(weights), first_row, collective, None, None)
     }
 
     /// [`fit`](Self::fit) (or, with `weights`, [`fit_weighted`](Self::fit_weighted)) with
@@ -389,7 +502,7 @@ impl<T: Float> KMeans<T> {
         mut on_checkpoint: F,
     ) -> Result<KMeansModel<T>, KMeansError> {
         self.fit_impl(
-            data.as_rows()?,
+            data.as_rows()?.view(),
             weights,
             0,
             Comm::solo(),
@@ -453,7 +566,7 @@ impl<T: Float> KMeans<T> {
     ) -> Result<KMeansModel<T>, KMeansError> {
         let rows = data.as_rows()?;
         self.fit_with(
-            rows,
+            rows.view(),
             weights,
             first_row,
             collective,

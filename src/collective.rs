@@ -19,7 +19,7 @@ use crate::error::KMeansError;
 /// flags; a round for the farthest rows when a cluster empties. Seeding with greedy k-means++
 /// takes three small rounds per centroid.
 ///
-/// # Example
+/// # Examples
 ///
 /// A transport for a single participant:
 ///

@@ -9,6 +9,14 @@ use crate::float::Float;
 use crate::validate;
 
 /// Isotropic Gaussian blobs, as returned by [`make_blobs`].
+///
+/// # Examples
+///
+/// ```
+/// let blobs = k_means::datasets::make_blobs::<f64>(100, 2, 3, 1.0, 0)?;
+/// assert_eq!((blobs.data.len(), blobs.labels.len(), blobs.centers.len()), (200, 100, 6));
+/// # Ok::<(), k_means::KMeansError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Blobs<T> {
     /// The rows, flat and row-major (`n_samples × n_features`).
@@ -32,7 +40,7 @@ pub struct Blobs<T> {
 /// `usize`, [`KMeansError::AllocationFailed`] if the data cannot be allocated (tried before
 /// any value is drawn).
 ///
-/// # Example
+/// # Examples
 ///
 /// ```
 /// use k_means::datasets::make_blobs;

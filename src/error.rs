@@ -6,7 +6,7 @@
 /// problem it finds with enough detail to fix it (which row, which column, which shape).
 /// Nothing below the boundary can fail, and no public function panics.
 ///
-/// # Example
+/// # Examples
 ///
 /// ```
 /// use k_means::{KMeans, KMeansError, RowMajor};
@@ -66,6 +66,45 @@ pub enum KMeansError {
         column: usize,
         /// The largest magnitude accepted for data of this width and type.
         limit: f64,
+    },
+    /// Rows of runtime width (`Vec<Vec<T>>`, `&[&[T]]`) did not all have the first row's width.
+    #[error("row {row} has {len} values, but the first row has {expected}")]
+    RaggedRow {
+        /// The first row whose length differs (0-based).
+        row: usize,
+        /// Its length.
+        len: usize,
+        /// The first row's length.
+        expected: usize,
+    },
+    /// Arrow input (feature `arrow`) held a null value.
+    #[error("the value at row {row}, column {column}{} is null", quoted_name(.name))]
+    NullValue {
+        /// Row of the first null (0-based).
+        row: usize,
+        /// Column of the first null (0-based).
+        column: usize,
+        /// The column's name (a `RecordBatch` field), empty when it has none.
+        name: String,
+    },
+    /// A row of an Arrow `FixedSizeListArray` (feature `arrow`) was null.
+    #[error("row {row} is null")]
+    NullRow {
+        /// The first null row (0-based).
+        row: usize,
+    },
+    /// Arrow input (feature `arrow`) held values of a type that is not the model's: a column of
+    /// a `RecordBatch`, or the values of a `FixedSizeListArray` (column 0, no name).
+    #[error("column {column}{} has type {found}, expected {expected}", quoted_name(.name))]
+    ColumnType {
+        /// The column (0-based).
+        column: usize,
+        /// Its name, empty when it has none.
+        name: String,
+        /// The type found (Arrow's name for it).
+        found: String,
+        /// The types accepted.
+        expected: &'static str,
     },
     /// The tolerance was negative, NaN or infinite.
     #[error("the tolerance must be finite and non-negative, got {tolerance}")]
@@ -265,6 +304,15 @@ pub enum KMeansError {
         /// Which invariant failed.
         reason: String,
     },
+}
+
+/// ` ("name")` for a named column, nothing otherwise.
+fn quoted_name(name: &str) -> String {
+    if name.is_empty() {
+        String::new()
+    } else {
+        format!(" ({name:?})")
+    }
 }
 
 impl KMeansError {

@@ -15,7 +15,7 @@ mod sealed {
 /// sealed because the distance kernels are specialised per type (SIMD panel width, rounding
 /// error bounds); every public item is generic over it.
 ///
-/// # Example
+/// # Examples
 ///
 /// ```
 /// fn mean<T: k_means::Float>(xs: &[T]) -> T {
@@ -24,6 +24,11 @@ mod sealed {
 /// assert_eq!(mean(&[1.0_f32, 3.0]), 2.0);
 /// assert_eq!(mean(&[1.0_f64, 2.0]), 1.5);
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "k-means runs on `f32` or `f64` values, not `{Self}`",
+    label = "not `f32` or `f64`",
+    note = "convert the values first, e.g. `rows.iter().map(|r| r.map(f64::from))`"
+)]
 pub trait Float:
     num_traits::Float + Default + Debug + Display + Sum + Send + Sync + 'static + sealed::Sealed
 {

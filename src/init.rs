@@ -12,7 +12,7 @@ use crate::part::{Part, Solo, quantize_sq};
 
 /// How `fit` chooses the initial centroids.
 ///
-/// # Example
+/// # Examples
 ///
 /// ```
 /// use k_means::{Init, KMeans};
@@ -58,6 +58,8 @@ pub enum Init<T> {
 
 impl<T> Init<T> {
     /// k-means‖ with the defaults: 2 rounds, oversampling 2 (`ℓ = 2k`, Spark's).
+    ///
+    /// # Examples
     ///
     /// ```
     /// use k_means::{Init, KMeans};

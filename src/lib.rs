@@ -13,10 +13,13 @@
 //!
 //! # What it does
 //!
-//! [`KMeans`] is a builder: [`KMeans::new`]`(k)`, options, then [`KMeans::fit`] on a
-//! [`RowMajor`] view of a flat buffer or on rows given as arrays (`Vec<[T; D]>`). The result is
-//! a [`KMeansModel`] with the centroids, labels, inertia and what the run did, which can
-//! [`predict`](KMeansModel::predict) and [`transform`](KMeansModel::transform) new data.
+//! [`KMeans`] is a builder: [`KMeans::new`]`(k)`, options, then [`KMeans::fit`] on anything
+//! [`AsRows`] reads: a [`RowMajor`] view of a flat buffer, rows as arrays (`Vec<[T; D]>`),
+//! rows of runtime width (`Vec<Vec<T>>`, `&[&[T]]`, copied once into a [`RowMajorBuf`]), and
+//! with the features `ndarray` and `arrow` 2-D arrays and Arrow data. The result is a
+//! [`KMeansModel`] with the centroids, labels, inertia and what the run did, which can
+//! [`predict`](KMeansModel::predict), [`predict_one`](KMeansModel::predict_one),
+//! [`transform`](KMeansModel::transform) and [`score`](KMeansModel::score) new data.
 //!
 //! * **Exact.** Labels are certified equal to a direct f64 nearest-centroid computation (ties to
 //!   the lowest index) even though the kernel computes `½‖c‖² − x·c` with SIMD FMAs in the data's
@@ -40,11 +43,38 @@
 //! (and [`squared_euclidean_distance`]), [`closest_centroid`], [`create_clusters`] and
 //! [`compute_means`].
 //!
+//! # Threads
+//!
+//! With the `rayon` feature (default) the assignment and seeding run on rayon's global pool,
+//! one thread per core unless the environment variable `RAYON_NUM_THREADS` says otherwise, or
+//! on a pool of your own:
+//!
+//! ```
+//! use k_means::KMeans;
+//!
+//! let rows: Vec<[f64; 2]> = (0..2000).map(|i| [(i % 13) as f64, (i % 7) as f64]).collect();
+//! let km = KMeans::new(4);
+//! let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+//! let on_two = pool.install(|| km.fit(&rows))?;
+//! assert_eq!(on_two, km.fit(&rows)?); // the same bits on any number of threads
+//! # Ok::<(), k_means::KMeansError>(())
+//! ```
+//!
 //! # Crate features
 //!
 //! * `rayon` (default): parallel assignment and seeding. Results do not depend on it.
-//! * `serde`: `Serialize`/`Deserialize` for [`KMeansModel`], [`KMeans`], [`Init`],
+//! * `serde`: `Serialize`/`Deserialize` for [`KMeansModel`] (without the training labels
+//!   unless asked: `KMeansModel::with_labels`), [`KMeans`], [`Init`],
 //!   [`Algorithm`] and [`Checkpoint`].
+//! * `ndarray`: `fit`, `predict`, `transform` on `ndarray` 2-D arrays (read in place in
+//!   standard layout, else copied once); `centroids_array()`, `labels_array()`,
+//!   `predict_array()`, `transform_array()` on the model.
+//! * `arrow`: `fit`, `predict`, `transform` on an Arrow `FixedSizeListArray` of `f32`/`f64`
+//!   (read in place) or a `RecordBatch` of float columns (copied once); nulls are errors that
+//!   name the row and column.
+//!
+//! [`rand`] is re-exported, so an RNG for [`initialize_random_centroids`] can be named without
+//! depending on the same `rand` version by hand.
 #![deny(missing_docs)]
 // The only unsafe code is the dispatch to the `#[target_feature]` kernel copies, allowed in
 // `kernels/backend.rs` alone.
@@ -61,6 +91,7 @@ mod data;
 mod error;
 mod float;
 mod init;
+mod integrations;
 mod kernels;
 mod model;
 mod parallel;
@@ -78,11 +109,17 @@ pub mod metrics;
 pub use algorithm::{Algorithm, StopReason};
 pub use builder::{DEFAULT_BREATHING_M, DEFAULT_MAX_ITER, DEFAULT_SEED, DEFAULT_TOLERANCE, KMeans};
 pub use checkpoint::Checkpoint;
-pub use data::{AsRows, RowMajor};
+pub use data::{AsRows, RowMajor, RowMajorBuf, Rows};
 pub use error::KMeansError;
 pub use float::Float;
 pub use init::Init;
 pub use model::KMeansModel;
+#[cfg(feature = "serde")]
+pub use model::WithLabels;
+/// The `rand` crate this one is built with, so that an RNG passed to
+/// [`initialize_random_centroids`] need not match its version by hand:
+/// `k_means::rand::rngs::Xoshiro256PlusPlus` is the generator `fit` uses.
+pub use rand;
 pub use refine::Refine;
 pub use steps::{
     closest_centroid, compute_means, create_clusters, euclidean_distance, initialize_random_centroids,

@@ -17,7 +17,7 @@ use crate::kernels::nearest_direct;
 ///
 /// [`KMeansError::LabelCount`] if the labelings differ in length.
 ///
-/// # Example
+/// # Examples
 ///
 /// ```
 /// use k_means::metrics::adjusted_rand_index;
@@ -67,7 +67,7 @@ pub fn adjusted_rand_index(a: &[usize], b: &[usize]) -> Result<f64, KMeansError>
 /// Shape errors as [`RowMajor::new`]; [`KMeansError::ZeroK`] if either set is empty;
 /// [`KMeansError::NonFiniteCentroid`] for NaN or infinite values.
 ///
-/// # Example
+/// # Examples
 ///
 /// ```
 /// use k_means::metrics::centroid_index;

@@ -1,18 +1,18 @@
 //! The fitted model.
 
 use crate::algorithm::{RunOutcome, StopReason};
-use crate::assign::assign_all;
-use crate::data::AsRows;
-use crate::data::RowMajor;
+use crate::assign::{assign_all, inertia};
+use crate::data::{AsRows, RowMajor, Rows};
 use crate::error::KMeansError;
 use crate::float::Float;
-use crate::kernels::sq_dist_f64;
+use crate::kernels::{nearest_direct, sq_dist_f64};
+use crate::part::Solo;
 use crate::validate;
 
 /// The result of [`KMeans::fit`](crate::KMeans::fit): centroids, the training rows' labels, and
 /// what the run did.
 ///
-/// # Example
+/// # Examples
 ///
 /// ```
 /// use k_means::{Init, KMeans};
@@ -26,15 +26,43 @@ use crate::validate;
 /// # Ok::<(), k_means::KMeansError>(())
 /// ```
 ///
-/// # Loading (feature `serde`)
+/// # Saving and loading (feature `serde`)
+///
+/// A saved model holds what inference and inspection need, and nothing that grows with the
+/// training data: the centroids, `k`, `n_features`, the cluster sizes, inertia, `n_iter` and
+/// the stop reason. The training rows' labels are kept in memory after a fit
+/// ([`labels`](Self::labels)) but serialised as an empty list, unless asked for with
+/// [`with_labels`](Self::with_labels); a model loaded without them has empty
+/// [`labels`](Self::labels), and predicts, transforms and scores as the fitted one.
+///
+/// ```
+/// # #[cfg(feature = "serde")] {
+/// use k_means::{KMeans, KMeansModel};
+///
+/// let rows: Vec<[f64; 2]> = (0..1000).map(|i| [(i % 10) as f64, (i % 7) as f64]).collect();
+/// let model = KMeans::new(3).fit(&rows)?;
+/// let saved = serde_json::to_string(&model)?; // no labels: the size does not grow with n
+/// let loaded: KMeansModel<f64> = serde_json::from_str(&saved)?;
+/// assert_eq!(loaded.centroids(), model.centroids());
+/// assert!(loaded.labels().is_empty());
+/// assert_eq!(loaded.predict(&rows)?, model.labels());
+///
+/// let full = serde_json::to_string(&model.with_labels())?; // labels too, on request
+/// assert_eq!(serde_json::from_str::<KMeansModel<f64>>(&full)?, model);
+/// # }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 ///
 /// A model deserialises only if every invariant a fit guarantees holds: k ≥ 1 and
-/// n_features ≥ 1, `k × n_features` finite centroids within the data's magnitude limit (so
-/// `f64` values that overflow `f32` are refused), k within what `T` can index, every label
-/// below k, cluster sizes that count the labels, and a finite, non-negative inertia. Otherwise
-/// the deserialiser reports the [`KMeansError`] that names the broken invariant.
+/// n_features ≥ 1, `k × n_features` finite centroids within the magnitude limit of data of
+/// that many rows (`Σ cluster_sizes`; so `f64` values that overflow `f32` are refused), k
+/// within what `T` can index, k cluster sizes, every label (when present) below k and no
+/// cluster with more labels than its size (equal for a whole fit; a participant of a fit over
+/// partitions holds only its own rows' labels), and a finite, non-negative inertia. Otherwise
+/// the deserialiser reports the [`KMeansError`] that names the broken invariant. Files saved
+/// with labels by earlier versions load as before.
 #[derive(Debug, Clone, PartialEq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", derive(serde::Deserialize))]
 #[cfg_attr(
     feature = "serde",
     serde(
@@ -53,11 +81,97 @@ pub struct KMeansModel<T> {
     n_features: usize,
 }
 
+/// A model as stored: every field of [`KMeansModel`], the labels empty unless asked for.
+#[cfg(feature = "serde")]
+#[derive(serde::Serialize)]
+#[serde(rename = "KMeansModel")]
+struct Stored<'a, T> {
+    centroids: &'a [T],
+    labels: &'a [usize],
+    cluster_sizes: &'a [usize],
+    inertia: f64,
+    n_iter: usize,
+    stop_reason: StopReason,
+    k: usize,
+    n_features: usize,
+}
+
+#[cfg(feature = "serde")]
+impl<T: Float> KMeansModel<T> {
+    fn stored<'a>(&'a self, labels: &'a [usize]) -> Stored<'a, T> {
+        Stored {
+            centroids: &self.centroids,
+            labels,
+            cluster_sizes: &self.cluster_sizes,
+            inertia: self.inertia,
+            n_iter: self.n_iter,
+            stop_reason: self.stop_reason,
+            k: self.k,
+            n_features: self.n_features,
+        }
+    }
+
+    /// The model with its training labels, for serialising them too (feature `serde`):
+    /// `serde_json::to_string(&model.with_labels())`. The plain model serialises an empty
+    /// label list, so that its size does not grow with the training data; both load as a
+    /// [`KMeansModel`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use k_means::{KMeans, KMeansModel};
+    ///
+    /// let model = KMeans::new(2).fit(&vec![[0.0_f64], [0.5], [9.0]])?;
+    /// let text = serde_json::to_string(&model.with_labels())?;
+    /// let back: KMeansModel<f64> = serde_json::from_str(&text)?;
+    /// assert_eq!(back.labels(), model.labels());
+    /// assert_eq!(back, model);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn with_labels(&self) -> WithLabels<'_, T> {
+        WithLabels(self)
+    }
+}
+
+/// A [`KMeansModel`] that serialises with its training labels (feature `serde`); made by
+/// [`KMeansModel::with_labels`].
+///
+/// # Examples
+///
+/// ```
+/// let model = k_means::KMeans::new(1).fit(&vec![[0.0_f64], [2.0]])?;
+/// let json = serde_json::to_value(model.with_labels())?;
+/// assert_eq!(json["labels"], serde_json::json!([0, 0]));
+/// assert_eq!(serde_json::to_value(&model)?["labels"], serde_json::json!([]));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[cfg(feature = "serde")]
+#[derive(Debug, Clone, Copy)]
+pub struct WithLabels<'a, T>(&'a KMeansModel<T>);
+
+#[cfg(feature = "serde")]
+impl<T: Float + serde::Serialize> serde::Serialize for WithLabels<'_, T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.stored(&self.0.labels).serialize(serializer)
+    }
+}
+
+/// Serialises the model without its training labels (an empty list); see
+/// [`KMeansModel::with_labels`].
+#[cfg(feature = "serde")]
+impl<T: Float + serde::Serialize> serde::Serialize for KMeansModel<T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.stored(&[]).serialize(serializer)
+    }
+}
+
 /// A model as stored, before its invariants are checked ([`KMeansModel`]'s `try_from`).
 #[cfg(feature = "serde")]
 #[derive(serde::Deserialize)]
 struct RawModel<T> {
     centroids: Vec<T>,
+    #[serde(default)]
     labels: Vec<usize>,
     cluster_sizes: Vec<usize>,
     inertia: f64,
@@ -79,9 +193,26 @@ impl<T: Float> TryFrom<RawModel<T>> for KMeansModel<T> {
         if raw.n_features == 0 {
             return Err(KMeansError::ZeroFeatures);
         }
+        if raw.cluster_sizes.len() != raw.k {
+            return Err(invalid(format!(
+                "{} cluster sizes for k = {}",
+                raw.cluster_sizes.len(),
+                raw.k
+            )));
+        }
+        let n_train = raw
+            .cluster_sizes
+            .iter()
+            .try_fold(0_usize, |a, &s| a.checked_add(s))
+            .ok_or_else(|| invalid("the cluster sizes add up to more than usize::MAX".into()))?;
         // Shape, k for T, finiteness and magnitude, as for a precomputed start on the training
-        // rows (one label per training row).
-        validate::centroids(&raw.centroids, raw.k, raw.n_features, raw.labels.len().max(1))?;
+        // rows.
+        validate::centroids(
+            &raw.centroids,
+            raw.k,
+            raw.n_features,
+            n_train.max(raw.labels.len()).max(1),
+        )?;
         if let Some(row) = raw.labels.iter().position(|&l| l >= raw.k) {
             return Err(KMeansError::LabelOutOfRange {
                 row,
@@ -89,19 +220,14 @@ impl<T: Float> TryFrom<RawModel<T>> for KMeansModel<T> {
                 k: raw.k,
             });
         }
-        let mut sizes = vec![0usize; raw.k];
+        let mut counts = vec![0usize; raw.k];
         for &l in &raw.labels {
-            sizes[l] += 1;
+            counts[l] += 1;
         }
-        if raw.cluster_sizes != sizes {
+        if let Some(j) = (0..raw.k).find(|&j| counts[j] > raw.cluster_sizes[j]) {
             return Err(invalid(format!(
-                "cluster_sizes {:?} do not count the labels ({} clusters)",
-                if raw.cluster_sizes.len() <= 16 {
-                    &raw.cluster_sizes[..]
-                } else {
-                    &raw.cluster_sizes[..16]
-                },
-                raw.k
+                "cluster {j} holds {} of the labels but its size is {}",
+                counts[j], raw.cluster_sizes[j]
             )));
         }
         if !(raw.inertia.is_finite() && raw.inertia >= 0.0) {
@@ -140,7 +266,7 @@ impl<T: Float> KMeansModel<T> {
     /// loaded model); [`KMeansError::KTooLargeForType`] for more centroids than `T` indexes
     /// exactly.
     ///
-    /// # Example
+    /// # Examples
     ///
     /// ```
     /// use k_means::{KMeansError, KMeansModel};
@@ -192,6 +318,8 @@ impl<T: Float> KMeansModel<T> {
     /// The centroids, flat and row-major: `k × n_features`, centroid `j` at
     /// `[j * n_features .. (j + 1) * n_features]`. Never NaN.
     ///
+    /// # Examples
+    ///
     /// ```
     /// let model = k_means::KMeans::new(1).fit(&vec![[0.0_f32, 2.0], [2.0, 4.0]])?;
     /// assert_eq!(model.centroids(), &[1.0, 3.0]);
@@ -203,6 +331,8 @@ impl<T: Float> KMeansModel<T> {
     }
 
     /// Centroid `j`, or `None` if `j ≥ k`.
+    ///
+    /// # Examples
     ///
     /// ```
     /// let model = k_means::KMeans::new(1).fit(&vec![[0.0_f32, 2.0], [2.0, 4.0]])?;
@@ -229,6 +359,8 @@ impl<T: Float> KMeansModel<T> {
     /// may be nearer another rounded centroid. For `f64` data the labels are exactly the nearest
     /// of [`centroids`](Self::centroids).
     ///
+    /// # Examples
+    ///
     /// ```
     /// let model = k_means::KMeans::new(2).fit(&vec![[0.0_f64], [0.5], [9.0]])?;
     /// assert_eq!(model.labels()[0], model.labels()[1]);
@@ -242,6 +374,8 @@ impl<T: Float> KMeansModel<T> {
     /// The number of training rows in each cluster. A cluster can be empty only when the data
     /// has fewer distinct rows than k; [`n_nonempty_clusters`](Self::n_nonempty_clusters) says
     /// how many are not.
+    ///
+    /// # Examples
     ///
     /// ```
     /// let model = k_means::KMeans::new(2).fit(&vec![[0.0_f64], [0.5], [9.0]])?;
@@ -258,6 +392,8 @@ impl<T: Float> KMeansModel<T> {
     /// How many clusters hold at least one training row. Less than k means the data has fewer
     /// distinct rows than k (scikit-learn warns in that case).
     ///
+    /// # Examples
+    ///
     /// ```
     /// let model = k_means::KMeans::new(3).fit(&vec![[1.0_f64], [1.0], [1.0], [2.0]])?;
     /// assert_eq!(model.n_nonempty_clusters(), 2);
@@ -271,6 +407,8 @@ impl<T: Float> KMeansModel<T> {
     /// The sum of squared distances from each training row to its centroid, computed directly
     /// as `Σ ‖x − c‖²` and accumulated in f64 (also for f32 data).
     ///
+    /// # Examples
+    ///
     /// ```
     /// let model = k_means::KMeans::new(1).fit(&vec![[0.0_f32], [2.0]])?;
     /// assert_eq!(model.inertia(), 2.0);
@@ -282,6 +420,8 @@ impl<T: Float> KMeansModel<T> {
     }
 
     /// The number of iterations the kept run took.
+    ///
+    /// # Examples
     ///
     /// ```
     /// let model = k_means::KMeans::new(1).fit(&vec![[0.0_f32], [2.0]])?;
@@ -295,6 +435,8 @@ impl<T: Float> KMeansModel<T> {
 
     /// Whether the kept run stopped because it converged (labels stable, or centroid shift
     /// under the tolerance) rather than because it reached `max_iter`.
+    ///
+    /// # Examples
     ///
     /// ```
     /// let model = k_means::KMeans::new(1).fit(&vec![[0.0_f32], [2.0]])?;
@@ -310,6 +452,8 @@ impl<T: Float> KMeansModel<T> {
     /// [`StopReason::ToleranceReached`] or [`StopReason::MaxIter`].
     /// [`converged`](Self::converged) is `stop_reason().is_converged()`.
     ///
+    /// # Examples
+    ///
     /// ```
     /// use k_means::{KMeans, StopReason};
     /// let model = KMeans::new(1).fit(&vec![[0.0_f32], [2.0]])?;
@@ -323,6 +467,8 @@ impl<T: Float> KMeansModel<T> {
 
     /// The number of clusters.
     ///
+    /// # Examples
+    ///
     /// ```
     /// assert_eq!(k_means::KMeans::new(2).fit(&vec![[0.0_f32], [2.0]])?.k(), 2);
     /// # Ok::<(), k_means::KMeansError>(())
@@ -334,6 +480,8 @@ impl<T: Float> KMeansModel<T> {
 
     /// The number of features per row.
     ///
+    /// # Examples
+    ///
     /// ```
     /// assert_eq!(k_means::KMeans::new(2).fit(&vec![[0.0_f32, 1.0], [2.0, 1.0]])?.n_features(), 2);
     /// # Ok::<(), k_means::KMeansError>(())
@@ -344,8 +492,9 @@ impl<T: Float> KMeansModel<T> {
     }
 
     /// Checks new data against the model: same width, finite values.
-    fn check<'a, D: AsRows<T> + ?Sized>(&self, data: &'a D) -> Result<RowMajor<'a, T>, KMeansError> {
-        let rows = data.as_rows()?;
+    fn check<'a, D: AsRows<T> + ?Sized>(&self, data: &'a D) -> Result<Rows<'a, T>, KMeansError> {
+        let held = data.as_rows()?;
+        let rows = held.view();
         if rows.n_features() != self.n_features {
             return Err(KMeansError::FeatureMismatch {
                 expected: self.n_features,
@@ -353,7 +502,88 @@ impl<T: Float> KMeansModel<T> {
             });
         }
         validate::values(rows)?;
-        Ok(rows)
+        Ok(held)
+    }
+
+    /// The training labels, moving them out of the model.
+    pub(crate) fn into_labels(self) -> Vec<usize> {
+        self.labels
+    }
+
+    /// The nearest centroid of one row (ties to the lowest index): [`predict`](Self::predict)
+    /// for a single row, without allocating.
+    ///
+    /// # Errors
+    ///
+    /// [`KMeansError::FeatureMismatch`] if `row` does not have the model's number of features;
+    /// [`KMeansError::NonFinite`] / [`KMeansError::ValueTooLarge`] (row 0) for a bad value.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use k_means::{KMeansError, KMeansModel};
+    ///
+    /// let model = KMeansModel::from_centroids(vec![0.0_f64, 0.0, 10.0, 10.0], 2)?;
+    /// assert_eq!(model.predict_one(&[9.0, 8.0])?, 1);
+    /// assert_eq!(model.predict_one(&[5.0, 5.0])?, 0); // a tie: the lower index
+    /// assert_eq!(model.predict_one(&[1.0]).unwrap_err(),
+    ///            KMeansError::FeatureMismatch { expected: 2, got: 1 });
+    /// assert_eq!(model.predict_one(&[1.0, f64::NAN]).unwrap_err(),
+    ///            KMeansError::NonFinite { row: 0, column: 1 });
+    /// # Ok::<(), KMeansError>(())
+    /// ```
+    pub fn predict_one(&self, row: &[T]) -> Result<usize, KMeansError> {
+        if row.len() != self.n_features {
+            return Err(KMeansError::FeatureMismatch {
+                expected: self.n_features,
+                got: row.len(),
+            });
+        }
+        validate::values(RowMajor::new(row, self.n_features)?)?;
+        Ok(nearest_direct(row, &self.centroids, self.n_features).0)
+    }
+
+    /// The inertia of `data` under the model: `Σ ‖x − c‖²` over the rows of `data`, each to its
+    /// nearest centroid (as [`predict`](Self::predict) assigns it), summed exactly as a fit
+    /// sums its [`inertia`](Self::inertia). Lower is better; 0 for no rows. On the training
+    /// rows of an `f64` fit it is [`inertia`](Self::inertia), bit for bit.
+    ///
+    /// scikit-learn's `KMeans.score(X)` returns the *opposite*, `−inertia`, so that greater is
+    /// better (its convention for every estimator's score); this returns the inertia itself.
+    /// For scikit-learn's number, negate it.
+    ///
+    /// # Errors
+    ///
+    /// As [`predict`](Self::predict).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use k_means::KMeansModel;
+    ///
+    /// let model = KMeansModel::from_centroids(vec![0.0_f64, 10.0], 1)?;
+    /// assert_eq!(model.score(&vec![[1.0], [7.0], [10.0]])?, 1.0 + 9.0 + 0.0);
+    /// let sklearn_score = -model.score(&vec![[1.0]])?;
+    /// assert_eq!(sklearn_score, -1.0);
+    /// # Ok::<(), k_means::KMeansError>(())
+    /// ```
+    pub fn score<D: AsRows<T> + ?Sized>(&self, data: &D) -> Result<f64, KMeansError> {
+        let held = self.check(data)?;
+        let rows = held.view();
+        if rows.n_rows() == 0 {
+            return Ok(0.0);
+        }
+        let labels = self.assign(rows)?;
+        let solo = Solo::new(rows);
+        inertia(solo.part(rows), &self.centroids, &labels)
+    }
+
+    /// The labels of checked rows.
+    fn assign(&self, rows: RowMajor<'_, T>) -> Result<Vec<usize>, KMeansError> {
+        let mut labels = validate::try_filled(rows.n_rows(), 0, "labels")?;
+        let mut upper = validate::try_filled(rows.n_rows(), 0.0, "distance bounds")?;
+        assign_all(rows, &self.centroids, &mut labels, &mut upper, None, None);
+        Ok(labels)
     }
 
     /// The nearest centroid of every row of `data` (ties to the lowest index).
@@ -363,6 +593,8 @@ impl<T: Float> KMeansModel<T> {
     /// [`KMeansError::FeatureMismatch`] if `data` has a different number of features than the
     /// model; [`KMeansError::NonFinite`] / [`KMeansError::ValueTooLarge`] for bad values;
     /// [`KMeansError::AllocationFailed`] if the labels cannot be allocated.
+    ///
+    /// # Examples
     ///
     /// ```
     /// use k_means::{Init, KMeans, KMeansError};
@@ -375,11 +607,8 @@ impl<T: Float> KMeansModel<T> {
     /// # Ok::<(), KMeansError>(())
     /// ```
     pub fn predict<D: AsRows<T> + ?Sized>(&self, data: &D) -> Result<Vec<usize>, KMeansError> {
-        let rows = self.check(data)?;
-        let mut labels = validate::try_filled(rows.n_rows(), 0, "labels")?;
-        let mut upper = validate::try_filled(rows.n_rows(), 0.0, "distance bounds")?;
-        assign_all(rows, &self.centroids, &mut labels, &mut upper, None, None);
-        Ok(labels)
+        let held = self.check(data)?;
+        self.assign(held.view())
     }
 
     /// The Euclidean distance from every row of `data` to every centroid, row-major
@@ -391,6 +620,8 @@ impl<T: Float> KMeansModel<T> {
     /// `usize`, [`KMeansError::AllocationFailed`] if the output cannot be allocated (the
     /// allocation is tried before any distance is computed).
     ///
+    /// # Examples
+    ///
     /// ```
     /// use k_means::{Init, KMeans};
     /// let model = KMeans::new(2)
@@ -401,7 +632,8 @@ impl<T: Float> KMeansModel<T> {
     /// # Ok::<(), k_means::KMeansError>(())
     /// ```
     pub fn transform<D: AsRows<T> + ?Sized>(&self, data: &D) -> Result<Vec<T>, KMeansError> {
-        let rows = self.check(data)?;
+        let held = self.check(data)?;
+        let rows = held.view();
         let d = self.n_features;
         let len = validate::checked_size(rows.n_rows(), self.k, "transform output")?;
         let mut out = validate::try_with_capacity(len, "transform output")?;

@@ -30,7 +30,7 @@ use crate::part::{Part, quantize_sq};
 
 /// How `fit` improves on the solution of its best run. See [`KMeans::refine`](crate::KMeans::refine).
 ///
-/// # Example
+/// # Examples
 ///
 /// ```
 /// use k_means::{KMeans, Refine, datasets::make_blobs, RowMajor};
@@ -61,6 +61,8 @@ pub enum Refine {
 
 impl Refine {
     /// Breathing k-means with the paper's default `m = 5`.
+    ///
+    /// # Examples
     ///
     /// ```
     /// assert_eq!(k_means::Refine::breathing(), k_means::Refine::Breathing { m: 5 });

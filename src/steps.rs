@@ -31,7 +31,7 @@ use crate::validate;
 /// [`KMeansError::ValueTooLarge`] for a NaN, infinite or overflowing value of `data` (checked
 /// whether or not the row is picked).
 ///
-/// # Example
+/// # Examples
 ///
 /// ```
 /// use k_means::initialize_random_centroids;
@@ -78,7 +78,7 @@ pub fn initialize_random_centroids<T: Float, R: Rng + ?Sized>(
 /// value, or one so large that the squared distance could overflow `T` (the limit `fit` sets
 /// for one row of this width), so the result is always finite.
 ///
-/// # Example
+/// # Examples
 ///
 /// ```
 /// use k_means::euclidean_distance;
@@ -100,7 +100,7 @@ pub fn euclidean_distance<T: Float>(a: &[T], b: &[T]) -> Result<T, KMeansError> 
 ///
 /// As [`euclidean_distance`].
 ///
-/// # Example
+/// # Examples
 ///
 /// ```
 /// use k_means::squared_euclidean_distance;
@@ -126,7 +126,7 @@ pub fn squared_euclidean_distance<T: Float>(a: &[T], b: &[T]) -> Result<T, KMean
 /// `row` and [`KMeansError::NonFiniteCentroid`] / [`KMeansError::CentroidTooLarge`] for
 /// `centroids`.
 ///
-/// # Example
+/// # Examples
 ///
 /// ```
 /// use k_means::closest_centroid;
@@ -172,7 +172,7 @@ pub fn closest_centroid<T: Float>(
 /// or [`KMeansError::ValueTooLarge`] for bad values of `data`; [`KMeansError::AllocationFailed`]
 /// if the labels cannot be allocated.
 ///
-/// # Example
+/// # Examples
 ///
 /// ```
 /// use k_means::create_clusters;
@@ -223,7 +223,7 @@ pub fn create_clusters<T: Float>(
 /// limit, as in [`create_clusters`]); [`KMeansError::KTooLargeForType`] for more than 2²⁴
 /// `f32` centroids.
 ///
-/// # Example
+/// # Examples
 ///
 /// ```
 /// use k_means::compute_means;

@@ -457,7 +457,9 @@ fn loaded_models_are_validated() {
         with("centroids", serde_json::json!([0.0, 0.0, 10.0])),
         with("centroids", serde_json::json!([0.0, 0.0, 1e300, 10.0])),
         with("labels", serde_json::json!([0, 1, 2])),
-        with("labels", serde_json::json!([0, 1])),
+        // More labels in cluster 1 than its size. (Fewer, `[0, 1]`, loads: a participant of a
+        // fit over partitions holds only its own rows' labels.)
+        with("labels", serde_json::json!([0, 1, 1, 1])),
         with("cluster_sizes", serde_json::json!([2, 1])),
         with("cluster_sizes", serde_json::json!([1, 2, 0])),
         with("inertia", serde_json::json!(-1.0)),

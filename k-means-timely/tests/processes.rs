@@ -163,10 +163,11 @@ fn assert_all_succeeded(outcomes: &[Outcome]) {
     }
 }
 
-/// The model file a fit's model is written as: the core crate's serde format, labels left out.
+/// The model file a fit's model is written as: the core crate's serde format (labels left out),
+/// through a JSON value (keys sorted).
 fn model_text<T: Float + serde::Serialize>(model: &KMeansModel<T>) -> String {
-    let mut json = serde_json::to_value(model).unwrap();
-    json["labels"] = serde_json::Value::Array(Vec::new());
+    let json = serde_json::to_value(model).unwrap();
+    assert_eq!(json["labels"], serde_json::json!([]));
     serde_json::to_string(&json).unwrap() + "\n"
 }
 

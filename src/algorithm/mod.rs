@@ -19,7 +19,7 @@ pub(crate) use iterate::{restore, run, run_from};
 /// Which exact algorithm runs the iterations. All of them give the same labels and centroids
 /// from the same start (they differ only in how many distances they compute).
 ///
-/// # Example
+/// # Examples
 ///
 /// ```
 /// use k_means::{Algorithm, KMeans};
@@ -59,7 +59,7 @@ pub enum Algorithm {
 
 /// Why a run stopped: scikit-learn's two convergence tests, or the iteration limit.
 ///
-/// # Example
+/// # Examples
 ///
 /// ```
 /// use k_means::{KMeans, StopReason};
@@ -93,6 +93,8 @@ pub enum StopReason {
 impl StopReason {
     /// Whether the run converged (either test passed), as
     /// [`KMeansModel::converged`](crate::KMeansModel::converged) reports.
+    ///
+    /// # Examples
     ///
     /// ```
     /// use k_means::StopReason;

@@ -21,7 +21,7 @@ use crate::model::KMeansModel;
 /// its error, with global row indices); [`KMeansError::NoRows`] for no parts;
 /// [`KMeansError::FeatureMismatch`] if the parts differ in width.
 ///
-/// # Example
+/// # Examples
 ///
 /// ```
 /// use k_means::{KMeans, RowMajor, distributed::fit_in_threads};
@@ -47,7 +47,7 @@ pub fn fit_in_threads<T: Float>(
 /// As [`fit_in_threads`] and [`KMeans::fit_weighted`]; [`KMeansError::WeightCount`] when a
 /// part's weights do not match its rows.
 ///
-/// # Example
+/// # Examples
 ///
 /// ```
 /// use k_means::{KMeans, RowMajor, distributed::fit_weighted_in_threads};

@@ -8,11 +8,17 @@
 //! * `reference`: scikit-learn's Lloyd results, reproduced from the same starts.
 //! * `determinism`: bit-identical results in rayon pools of any size, run after run.
 //! * `partitions`: fits over partitions equal `fit` bit for bit; the laws of sample weights.
+//! * `inputs`: every input type (arrays, rows of runtime width, owned buffers) fits as the flat
+//!   buffer of the same rows; ragged rows are errors.
+//! * `inference`: `predict_one`, `score`, `fit_predict`; saved models (serde) that do not grow
+//!   with the training data.
 
 mod api;
 mod checkpoints;
 mod determinism;
 mod errors;
+mod inference;
+mod inputs;
 mod partitions;
 mod properties;
 mod reference;

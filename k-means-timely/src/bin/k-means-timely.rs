@@ -536,10 +536,10 @@ fn run<T: Element>(worker: &mut timely::worker::Worker, o: &Options) -> Result<R
         return Ok(Report { summary: None });
     }
     if let Some(path) = &o.model {
-        let mut json = T::model_json(&model).map_err(|e| e.to_string())?;
-        // Process 0's model holds only its own rows' labels: leave them out, so the file is the
-        // same for any number of processes. The labels are in the --labels files.
-        json["labels"] = serde_json::Value::Array(Vec::new());
+        // The core crate serialises a model without its training labels (process 0 holds only
+        // its own rows'), so the file is the same for any number of processes. The labels are
+        // in the --labels files.
+        let json = T::model_json(&model).map_err(|e| e.to_string())?;
         let text = serde_json::to_string(&json).map_err(|e| e.to_string())?;
         std::fs::write(path, text + "\n").map_err(|e| format!("{}: {e}", path.display()))?;
     }
