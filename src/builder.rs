@@ -206,6 +206,12 @@ impl<T: Float> KMeans<T> {
         self
     }
 
+    /// The same configuration for `k` clusters (for [`KSweep`](crate::KSweep), which fits
+    /// every k of a range with one builder's options).
+    pub(crate) fn with_k(&self, k: usize) -> Self {
+        KMeans { k, ..self.clone() }
+    }
+
     /// Clusters `data` and returns the fitted model.
     ///
     /// `data` is a [`RowMajor`] view or rows as arrays (`Vec<[T; D]>`, `&[[T; D]]`).
