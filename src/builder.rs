@@ -266,6 +266,12 @@ impl<T: Float> KMeans<T> {
         self
     }
 
+    /// The same configuration for `k` clusters (for [`KSweep`](crate::KSweep), which fits
+    /// every k of a range with one builder's options).
+    pub(crate) fn with_k(&self, k: usize) -> Self {
+        KMeans { k, ..self.clone() }
+    }
+
     /// Clusters `data` and returns the fitted model.
     ///
     /// `data` is anything [`AsRows`] reads: a [`RowMajor`] view or [`RowMajorBuf`](crate::RowMajorBuf),

@@ -233,6 +233,29 @@ pub enum KMeansError {
         /// The number of clusters.
         k: usize,
     },
+    /// The labels given to a clustering score
+    /// ([`metrics`](crate::metrics): silhouette, Calinski–Harabasz, Davies–Bouldin) name fewer
+    /// than 2 distinct clusters, or as many as there are rows: the scores compare clusters with
+    /// each other, so they need between 2 and `n_rows − 1` clusters (as scikit-learn requires).
+    #[error(
+        "the labels of these {n_rows} rows name {n_clusters} distinct clusters, but the score needs between 2 and n_rows − 1 clusters"
+    )]
+    ClusterCount {
+        /// The number of distinct labels.
+        n_clusters: usize,
+        /// The number of rows scored (the sample's, for a sampled silhouette).
+        n_rows: usize,
+    },
+    /// A sampled silhouette was asked for fewer than 3 rows (2 clusters and a row more are the
+    /// least a silhouette needs).
+    #[error("a silhouette sample needs at least 3 rows, got sample_size = {sample_size}")]
+    SampleTooSmall {
+        /// The sample size given.
+        sample_size: usize,
+    },
+    /// A [`KSweep`](crate::KSweep) was given no value of k to fit.
+    #[error("the sweep over k has no k to fit: give at least one value of k")]
+    EmptySweep,
     /// A weight buffer did not have one weight per row.
     #[error("{weights} weights were given for {n_rows} rows")]
     WeightCount {

@@ -36,6 +36,13 @@
 //!   column); an empty cluster takes the farthest row, as in scikit-learn, and a centroid is
 //!   never NaN; no public function panics.
 //!
+//! # Choosing k
+//!
+//! [`KMeans::sweep`] fits a range of k with one builder's options and scores each fit with the
+//! internal validity scores of [`metrics`] (silhouette, Calinski–Harabasz, Davies–Bouldin, each
+//! equal to scikit-learn's); [`SweepResult::suggest`] picks the best silhouette or the elbow of
+//! the inertia.
+//!
 //! # The building blocks
 //!
 //! The tutorial this crate grew from writes k-means from five functions. They are public here
@@ -99,6 +106,7 @@ mod part;
 mod refine;
 mod steps;
 mod sums;
+mod sweep;
 mod update;
 mod validate;
 
@@ -125,6 +133,7 @@ pub use steps::{
     closest_centroid, compute_means, create_clusters, euclidean_distance, initialize_random_centroids,
     squared_euclidean_distance,
 };
+pub use sweep::{DEFAULT_SILHOUETTE_SAMPLE, KScores, KSweep, Suggest, SweepResult};
 
 /// The README's examples, compiled and run as doctests.
 #[doc = include_str!("../README.md")]

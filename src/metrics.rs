@@ -1,7 +1,36 @@
-//! Comparing clusterings: with the truth ([`adjusted_rand_index`]) and with reference centroids
-//! ([`centroid_index`]).
+//! Judging clusterings.
+//!
+//! * Without the truth, from the data and the labels alone (internal validity, for choosing k:
+//!   see [`KSweep`](crate::KSweep)): [`silhouette_score`] (exact) and
+//!   [`silhouette_score_sampled`] (a seeded sample of rows, for large n), [`silhouette_samples`]
+//!   (per row), [`calinski_harabasz_score`], [`davies_bouldin_score`]. Each equals
+//!   scikit-learn's function of the same name on the same data and labels (to within 1e-12
+//!   relative on the stored reference cases); distances are Euclidean, computed directly in
+//!   f64; labels are arbitrary numbers, between 2 and `n − 1` distinct ones; results are `f64`
+//!   for `f32` and `f64` data alike.
+//! * With the truth ([`adjusted_rand_index`]) and with reference centroids
+//!   ([`centroid_index`]).
+//!
+//! ```
+//! use k_means::metrics::{calinski_harabasz_score, davies_bouldin_score, silhouette_score};
+//! use k_means::KMeans;
+//!
+//! let rows = vec![[0.0_f64, 0.0], [0.0, 1.0], [9.0, 9.0], [9.0, 10.0], [0.5, 0.5]];
+//! let model = KMeans::new(2).fit(&rows)?;
+//! assert!(silhouette_score(&rows, model.labels())? > 0.8);
+//! assert!(calinski_harabasz_score(&rows, model.labels())? > 100.0);
+//! assert!(davies_bouldin_score(&rows, model.labels())? < 0.2);
+//! # Ok::<(), k_means::KMeansError>(())
+//! ```
 
 use std::collections::HashMap;
+
+mod dispersion;
+mod scored;
+mod silhouette;
+
+pub use dispersion::{calinski_harabasz_score, davies_bouldin_score};
+pub use silhouette::{silhouette_samples, silhouette_score, silhouette_score_sampled};
 
 use crate::data::RowMajor;
 use crate::error::KMeansError;

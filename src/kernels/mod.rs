@@ -11,6 +11,8 @@
 //!   ([`certify`]), so labels always equal those of the direct f64 computation (ties to the
 //!   lowest index). Rows can be added to the cluster sums while the tile is in cache.
 //! * [`grouped`]: the same against groups of centroids, for Yinyang.
+//! * [`pairwise`]: sums of direct (not squared) distances from rows to groups of rows, for the
+//!   silhouette.
 //! * [`backend`]: which compiled copy runs (portable code, or the same code for AVX2+FMA or
 //!   AVX-512), chosen once per process by feature detection; the portable copy is always
 //!   compiled and is the test oracle. Each public kernel call dispatches once.
@@ -21,6 +23,7 @@ mod certify;
 mod direct;
 mod grouped;
 mod pack;
+mod pairwise;
 mod prepared;
 mod tile;
 
@@ -30,6 +33,7 @@ pub(crate) use backend::tests::FORCE_PORTABLE;
 pub(crate) use certify::{AssignOut, SumsInto, assign};
 pub(crate) use direct::{direct_relative_error, nearest_direct, sq_dist_f64, sq_distances_direct};
 pub(crate) use grouped::{GroupedCentroids, RowHit, assign_groups};
+pub(crate) use pairwise::distance_sums;
 pub(crate) use prepared::{Prepared, Scratch};
 
 /// Centroids per micro-kernel block: 6 centroids × 2 registers of rows = 12 accumulators, which

@@ -2,7 +2,10 @@
 //! however malformed, makes anything panic or return non-finite results.
 
 use k_means::datasets::make_blobs;
-use k_means::metrics::{adjusted_rand_index, centroid_index};
+use k_means::metrics::{
+    adjusted_rand_index, calinski_harabasz_score, centroid_index, davies_bouldin_score, silhouette_samples,
+    silhouette_score_sampled,
+};
 use k_means::{
     Init, KMeans, KMeansError, KMeansModel, RowMajor, closest_centroid, compute_means, create_clusters,
     euclidean_distance, initialize_random_centroids, squared_euclidean_distance,
@@ -471,6 +474,32 @@ fn metrics_errors() {
         centroid_index(&[0.0_f64, f64::NAN], &[1.0, 1.0], 2).unwrap_err(),
         KMeansError::NonFiniteCentroid { row: 0, column: 1 }
     );
+    // The clustering scores' own errors (the rest: tests/integration/metrics.rs).
+    let rows = rows();
+    let err = calinski_harabasz_score(&rows, &[3, 3, 3, 3]).unwrap_err();
+    assert_eq!(
+        err,
+        KMeansError::ClusterCount {
+            n_clusters: 1,
+            n_rows: 4
+        }
+    );
+    assert_eq!(
+        err.to_string(),
+        "the labels of these 4 rows name 1 distinct clusters, but the score needs between 2 and n_rows − 1 clusters"
+    );
+    let err = silhouette_score_sampled(&rows, &[0, 0, 1, 1], 1, 0).unwrap_err();
+    assert_eq!(err, KMeansError::SampleTooSmall { sample_size: 1 });
+    assert_eq!(
+        err.to_string(),
+        "a silhouette sample needs at least 3 rows, got sample_size = 1"
+    );
+    let err = KMeans::new(2).sweep([]).fit(&rows).unwrap_err();
+    assert_eq!(err, KMeansError::EmptySweep);
+    assert_eq!(
+        err.to_string(),
+        "the sweep over k has no k to fit: give at least one value of k"
+    );
 }
 
 #[test]
@@ -719,6 +748,24 @@ fn fuzz<T: Real>(case: Fuzz<T>) {
         if let Ok(m) = compute_means(&data[..n_rows * d], &fitted, c, d) {
             assert_eq!(m.len(), k * d);
             assert!(m.iter().all(|v| v.is_finite()), "{m:?}");
+        }
+    }
+
+    // The clustering scores: a value in range, or an error.
+    if let Ok(view) = RowMajor::new(&data, d) {
+        if let Ok(s) = silhouette_samples(&view, &labels) {
+            assert_eq!(s.len(), n_rows);
+            assert!(s.iter().all(|v| (-1.0..=1.0).contains(v)), "{s:?}");
+        }
+        if let Ok(s) = silhouette_score_sampled(&view, &labels, 5, 1) {
+            assert!((-1.0..=1.0).contains(&s), "{s}");
+        }
+        let scores = [
+            calinski_harabasz_score(&view, &labels),
+            davies_bouldin_score(&view, &labels),
+        ];
+        for v in scores.into_iter().flatten() {
+            assert!(v.is_finite() && v >= 0.0, "{v}");
         }
     }
 }

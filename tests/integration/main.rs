@@ -7,6 +7,8 @@
 //! * `properties`: laws of k-means checked on random data (proptest), for f32 and f64.
 //! * `reference`: scikit-learn's Lloyd results, reproduced from the same starts.
 //! * `determinism`: bit-identical results in rayon pools of any size, run after run.
+//! * `metrics`: the clustering scores against scikit-learn, their errors and laws.
+//! * `sweep`: choosing k: the suggestion finds clear blobs' k, sweeps are deterministic.
 //! * `partitions`: fits over partitions equal `fit` bit for bit; the laws of sample weights.
 //! * `inputs`: every input type (arrays, rows of runtime width, owned buffers) fits as the flat
 //!   buffer of the same rows; ragged rows are errors.
@@ -19,9 +21,11 @@ mod determinism;
 mod errors;
 mod inference;
 mod inputs;
+mod metrics;
 mod partitions;
 mod properties;
 mod reference;
+mod sweep;
 
 /// The element types the tests are generic over, with conversions to and from f64.
 pub trait Real: k_means::Float {

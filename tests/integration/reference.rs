@@ -8,7 +8,7 @@
 //! centroids; an empty cluster takes the row farthest from its centroid.
 
 #[path = "../reference/sklearn_cases.rs"]
-mod sklearn_cases;
+pub(crate) mod sklearn_cases;
 
 use k_means::{Init, KMeans, KMeansModel, RowMajor};
 use sklearn_cases::{CASES, SklearnCase};

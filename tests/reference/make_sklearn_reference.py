@@ -38,8 +38,19 @@ implementation only up to rounding.
 Every fit is also cross-checked against an independent numpy re-implementation of the same
 algorithm (including empty-cluster relocation), which also reports in which iterations an
 empty cluster occurred; that is written as a comment in front of each case.
+
+Clustering scores (``METRIC_CASES``): for data (again rounded to 6 decimals) and labels (the
+truth of ``make_blobs``, a scikit-learn fit, or random labels), scikit-learn's
+``silhouette_score``, ``silhouette_samples``, ``calinski_harabasz_score`` and
+``davies_bouldin_score``. Each value is cross-checked against a direct computation written
+here (distances as ``sqrt(sum((x - y)**2))``, every sum by ``math.fsum``): scikit-learn's
+distances use the ``|x|^2 - 2 x.y + |y|^2`` form, so its values differ from exact ones by
+rounding; the script fails if a score differs by more than 1e-13 relative or a per-row
+silhouette by more than 1e-13 absolute, and the largest differences are written as a comment
+in front of each case.
 """
 
+import math
 import subprocess
 import shutil
 import sys
@@ -50,6 +61,12 @@ import sklearn
 import threadpoolctl
 from sklearn.cluster import KMeans
 from sklearn.datasets import make_blobs
+from sklearn.metrics import (
+    calinski_harabasz_score,
+    davies_bouldin_score,
+    silhouette_samples,
+    silhouette_score,
+)
 
 MAX_ITER = 300
 TOL = 1e-4
@@ -245,6 +262,8 @@ HEADER = """\
 //! n_init=1, max_iter=300, tol=<tol>, algorithm="lloyd").fit(data)` (1 thread) on f64 data
 //! rounded to 6 decimals, with init = k data rows from `default_rng(case_index).choice` (the
 //! `empty_cluster` start is hand-made); `*_tol0` entries are the `tol=0.0` refits that differ.
+//! `METRIC_CASES`: scikit-learn's `silhouette_score`, `silhouette_samples`,
+//! `calinski_harabasz_score` and `davies_bouldin_score` on the data and labels given.
 
 /// One scikit-learn k-means (Lloyd) reference fit.
 #[allow(dead_code)]
@@ -311,6 +330,144 @@ def describe_empties(empties):
     )
 
 
+def make_metric_cases():
+    """Return a list of (name, description, X, labels) for the clustering scores."""
+    out = []
+
+    X, y = make_blobs(n_samples=60, n_features=2, centers=3, cluster_std=1.0, random_state=1)
+    out.append(("blobs3_2d_truth", "make_blobs(n_samples=60, n_features=2, centers=3, cluster_std=1.0, random_state=1), its labels", round6(X), y))
+
+    X, y = make_blobs(n_samples=120, n_features=5, centers=4, cluster_std=3.0, random_state=7)
+    out.append(("blobs4_5d_overlap_truth", "make_blobs(n_samples=120, n_features=5, centers=4, cluster_std=3.0, random_state=7), its labels (overlapping: negative silhouettes)", round6(X), y))
+
+    X = round6(np.random.default_rng(3).uniform(-1, 1, (80, 3)))
+    with threadpoolctl.threadpool_limits(limits=1):
+        y = KMeans(n_clusters=5, n_init=1, random_state=0).fit_predict(X)
+    out.append(("uniform_kmeans5", "numpy default_rng(3).uniform(-1, 1, (80, 3)), labels of KMeans(n_clusters=5, n_init=1, random_state=0)", X, y))
+
+    # A singleton cluster (scikit-learn scores its row 0) and labels that are not 0..m.
+    X, y = make_blobs(n_samples=40, n_features=3, centers=3, cluster_std=0.8, random_state=2)
+    X = round6(np.vstack([X, [[15.0, 15.0, 15.0]]]))
+    y = np.concatenate([y * 3 + 2, [40]])
+    out.append(("singleton_sparse_labels", "make_blobs(n_samples=40, n_features=3, centers=3, cluster_std=0.8, random_state=2) plus the row (15, 15, 15); labels 3 * truth + 2, and 40 for the added row alone", X, y))
+
+    X, y = make_blobs(n_samples=200, n_features=10, centers=8, cluster_std=2.5, random_state=11)
+    out.append(("blobs8_10d_truth", "make_blobs(n_samples=200, n_features=10, centers=8, cluster_std=2.5, random_state=11), its labels", round6(X), y))
+
+    # Coincident rows within and across clusters (rows with a = b = 0 score 0), random labels.
+    rng = np.random.default_rng(6)
+    X = rng.integers(0, 3, (50, 2)).astype(np.float64)
+    y = rng.integers(0, 3, 50)
+    out.append(("grid_duplicates_random_labels", "numpy default_rng(6): integers(0, 3, (50, 2)) as floats (many coincident rows), then labels integers(0, 3, 50)", X, y))
+    return out
+
+
+def exact_scores(X, labels):
+    """The four scores computed directly (distances sqrt(sum((x - y)^2)), sums by math.fsum)."""
+    n = X.shape[0]
+    names = sorted(set(labels.tolist()))
+    members = {c: np.where(labels == c)[0] for c in names}
+    D = np.sqrt(((X[:, None, :] - X[None, :, :]) ** 2).sum(axis=2))
+    sil = np.zeros(n)
+    for i in range(n):
+        own = members[labels[i]]
+        if len(own) == 1:
+            continue
+        a = math.fsum(D[i, own]) / (len(own) - 1)
+        b = min(math.fsum(D[i, members[c]]) / len(members[c]) for c in names if c != labels[i])
+        sil[i] = 0.0 if max(a, b) == 0 else (b - a) / max(a, b)
+    means = {c: np.array([math.fsum(X[members[c], f]) / len(members[c]) for f in range(X.shape[1])]) for c in names}
+    mean = np.array([math.fsum(X[:, f]) / n for f in range(X.shape[1])])
+    between = math.fsum(len(members[c]) * math.fsum((means[c] - mean) ** 2) for c in names)
+    within = math.fsum(math.fsum(((X[members[c]] - means[c]) ** 2).ravel()) for c in names)
+    m = len(names)
+    ch = 1.0 if within == 0 else between * (n - m) / (within * (m - 1))
+    spread = {c: math.fsum(np.sqrt(((X[members[c]] - means[c]) ** 2).sum(axis=1))) / len(members[c]) for c in names}
+    worst = []
+    for c in names:
+        ratios = [0.0]
+        for o in names:
+            apart = math.sqrt(math.fsum((means[c] - means[o]) ** 2))
+            if o != c and apart > 0:
+                ratios.append((spread[c] + spread[o]) / apart)
+        worst.append(max(ratios))
+    db = math.fsum(worst) / m
+    return math.fsum(sil) / n, sil, ch, db
+
+
+def metric_scores(name, X, labels):
+    """scikit-learn's four scores, checked against `exact_scores`; also the largest differences."""
+    with threadpoolctl.threadpool_limits(limits=1):
+        sk = (
+            float(silhouette_score(X, labels)),
+            silhouette_samples(X, labels),
+            float(calinski_harabasz_score(X, labels)),
+            float(davies_bouldin_score(X, labels)),
+        )
+    ex = exact_scores(X, labels)
+    rel = lambda a, b: abs(a - b) / max(abs(b), 1e-300)
+    diffs = {
+        "silhouette": rel(sk[0], ex[0]),
+        "samples (absolute)": float(np.max(np.abs(sk[1] - ex[1]))),
+        "calinski_harabasz": rel(sk[2], ex[2]),
+        "davies_bouldin": rel(sk[3], ex[3]),
+    }
+    for what, diff in diffs.items():
+        if diff > 1e-13:
+            raise SystemExit(f"{name}: scikit-learn and the direct computation differ in {what} by {diff!r}")
+    return sk, diffs
+
+
+METRIC_HEADER = """
+/// One reference case of the clustering scores: scikit-learn's values on `data` and `labels`.
+#[allow(dead_code)]
+#[derive(Debug, Clone, Copy)]
+pub struct MetricCase {
+    /// Case name.
+    pub name: &'static str,
+    /// Number of features (columns).
+    pub n_features: usize,
+    /// row-major data, `n_rows x n_features`
+    pub data: &'static [f64],
+    /// The labels scored (arbitrary numbers).
+    pub labels: &'static [usize],
+    /// `sklearn.metrics.silhouette_score(data, labels)`.
+    pub silhouette: f64,
+    /// `sklearn.metrics.silhouette_samples(data, labels)`.
+    pub silhouette_samples: &'static [f64],
+    /// `sklearn.metrics.calinski_harabasz_score(data, labels)`.
+    pub calinski_harabasz: f64,
+    /// `sklearn.metrics.davies_bouldin_score(data, labels)`.
+    pub davies_bouldin: f64,
+}
+
+/// All reference cases of the clustering scores.
+#[allow(
+    clippy::excessive_precision,
+    clippy::unreadable_literal,
+    clippy::approx_constant
+)]
+pub const METRIC_CASES: &[MetricCase] = &[
+"""
+
+
+def metric_case_rust(name, desc, X, labels, sk, diffs):
+    lines = [f"    // {name}: {desc}."]
+    lines.append(f"    // n = {X.shape[0]}, {len(set(labels.tolist()))} clusters; largest difference from the direct computation: "
+                 + ", ".join(f"{k} {v:.1e}" for k, v in diffs.items()) + ".")
+    lines.append("    MetricCase {")
+    lines.append(f'        name: "{name}",')
+    lines.append(f"        n_features: {X.shape[1]},")
+    lines.append(f"        data: {farr(X)},")
+    lines.append(f"        labels: {uarr(labels)},")
+    lines.append(f"        silhouette: {flit(sk[0])},")
+    lines.append(f"        silhouette_samples: {farr(sk[1])},")
+    lines.append(f"        calinski_harabasz: {flit(sk[2])},")
+    lines.append(f"        davies_bouldin: {flit(sk[3])},")
+    lines.append("    },")
+    return "\n".join(lines)
+
+
 def main():
     out = [HEADER.format(skl=sklearn.__version__, np=np.__version__)]
     summary = []
@@ -338,6 +495,12 @@ def main():
             ]
             out.append(case_rust(name + "_tol0", c0, X, k, init, 0.0, res0))
             summary.append((name + "_tol0", res0[3], res0[2], empties0))
+    out.append("];\n")
+    out.append(METRIC_HEADER)
+    for name, desc, X, labels in make_metric_cases():
+        sk, diffs = metric_scores(name, X, labels)
+        out.append(metric_case_rust(name, desc, X, labels, sk, diffs))
+        print(f"{name}: silhouette={sk[0]!r} ch={sk[2]!r} db={sk[3]!r} diffs={diffs}", file=sys.stderr)
     out.append("];\n")
     text = "\n".join(out)
 
