@@ -127,7 +127,8 @@ impl<T: Float> KSweep<T> {
     /// );
     /// ```
     pub fn fit<D: AsRows<T> + ?Sized>(&self, data: &D) -> Result<SweepResult, KMeansError> {
-        let rows = data.as_rows()?;
+        let input = data.as_rows()?;
+        let rows = input.view();
         let n = rows.n_rows();
         let (Some(&first), Some(&last)) = (self.ks.first(), self.ks.last()) else {
             return Err(KMeansError::EmptySweep);

@@ -35,7 +35,8 @@ pub fn calinski_harabasz_score<T: Float, D: AsRows<T> + ?Sized>(
     data: &D,
     labels: &[usize],
 ) -> Result<f64, KMeansError> {
-    let rows = data.as_rows()?;
+    let input = data.as_rows()?;
+    let rows = input.view();
     scored::check_rows(rows, labels)?;
     let clusters = scored::clusters(labels)?;
     let (n, m, d) = (rows.n_rows(), clusters.len(), rows.n_features());
@@ -89,7 +90,8 @@ pub fn davies_bouldin_score<T: Float, D: AsRows<T> + ?Sized>(
     data: &D,
     labels: &[usize],
 ) -> Result<f64, KMeansError> {
-    let rows = data.as_rows()?;
+    let input = data.as_rows()?;
+    let rows = input.view();
     scored::check_rows(rows, labels)?;
     let clusters = scored::clusters(labels)?;
     let (m, d) = (clusters.len(), rows.n_features());

@@ -52,7 +52,8 @@ pub fn silhouette_samples<T: Float, D: AsRows<T> + ?Sized>(
     data: &D,
     labels: &[usize],
 ) -> Result<Vec<f64>, KMeansError> {
-    let rows = data.as_rows()?;
+    let input = data.as_rows()?;
+    let rows = input.view();
     scored::check_rows(rows, labels)?;
     let clusters = scored::clusters(labels)?;
     Ok(samples(rows, &clusters))
@@ -133,7 +134,8 @@ pub fn silhouette_score_sampled<T: Float, D: AsRows<T> + ?Sized>(
     if sample_size < 3 {
         return Err(KMeansError::SampleTooSmall { sample_size });
     }
-    let rows = data.as_rows()?;
+    let input = data.as_rows()?;
+    let rows = input.view();
     scored::check_rows(rows, labels)?;
     let n = rows.n_rows();
     if sample_size >= n {
