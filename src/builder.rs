@@ -76,7 +76,7 @@ pub const DEFAULT_SEED: u64 = 0;
 /// | [`max_iter`](KMeans::max_iter) | 300 | iterations per run at most |
 /// | [`tolerance`](KMeans::tolerance) | 1e-4 | stop when the total squared centroid shift is at most this times the mean per-feature variance |
 /// | [`n_init`](KMeans::n_init) | 1 for k-means++, 10 for random | runs from different starts; the lowest inertia wins |
-/// | [`init`](KMeans::init) | [`Init::KMeansPlusPlus`] (greedy, `2 + ⌊ln k⌋` candidates) | the start |
+/// | [`init`](KMeans::init) | [`Init::default_for`] the data's size: greedy k-means++ (`2 + ⌊ln k⌋` candidates) below `n·k·d = 2²¹`, k-means‖ from it on | the start |
 /// | [`algorithm`](KMeans::algorithm) | [`Algorithm::Auto`] | exact algorithm (all give the same result) |
 /// | [`refine`](KMeans::refine) | `Breathing { m: 2 }`, or `None` for precomputed starts | breathing k-means after the runs |
 /// | [`seed`](KMeans::seed) | 0 | seed of the portable RNG (Xoshiro256++) |
@@ -106,7 +106,8 @@ pub struct KMeans<T> {
     max_iter: usize,
     tolerance: f64,
     n_init: Option<usize>,
-    init: Init<T>,
+    /// `None`: [`Init::default_for`] the data's size, decided once the row count is agreed.
+    init: Option<Init<T>>,
     algorithm: Algorithm,
     /// `None`: the default, which depends on the start (see [`KMeans::refine`]).
     refine: Option<Refine>,
@@ -130,7 +131,7 @@ impl<T: Float> KMeans<T> {
             max_iter: DEFAULT_MAX_ITER,
             tolerance: DEFAULT_TOLERANCE,
             n_init: None,
-            init: Init::KMeansPlusPlus,
+            init: None,
             algorithm: Algorithm::Auto,
             refine: None,
             seed: DEFAULT_SEED,
@@ -202,7 +203,7 @@ impl<T: Float> KMeans<T> {
     /// ```
     #[must_use]
     pub fn init(mut self, init: Init<T>) -> Self {
-        self.init = init;
+        self.init = Some(init);
         self
     }
 
@@ -612,7 +613,30 @@ impl<T: Float> KMeans<T> {
         on_checkpoint: Option<OnCheckpoint<'_, T>>,
     ) -> Result<KMeansModel<T>, KMeansError> {
         let (ctx, n_init) = self.validate(rows, weights, first_row, comm)?;
-        let refine = self.refine.unwrap_or(match self.init {
+        // The default start, decided from the agreed size: the same on every participant.
+        let sized;
+        let this = if self.init.is_some() {
+            self
+        } else {
+            sized = self
+                .clone()
+                .init(Init::default_for(ctx.n_total, self.k, rows.n_features()));
+            &sized
+        };
+        this.fit_resolved(rows, weights, ctx, n_init, resume, on_checkpoint)
+    }
+
+    /// [`fit_impl`](Self::fit_impl) after validation, with the start decided.
+    fn fit_resolved(
+        &self,
+        rows: RowMajor<'_, T>,
+        weights: Option<&[T]>,
+        ctx: FitContext<'_, 'static>,
+        n_init: usize,
+        resume: Option<&Checkpoint<T>>,
+        on_checkpoint: Option<OnCheckpoint<'_, T>>,
+    ) -> Result<KMeansModel<T>, KMeansError> {
+        let refine = self.refine.unwrap_or(match self.chosen_init() {
             Init::Precomputed(_) => Refine::None,
             _ => Refine::Breathing {
                 m: DEFAULT_BREATHING_M,
@@ -725,7 +749,7 @@ impl<T: Float> KMeans<T> {
                 tolerance: self.tolerance,
             });
         }
-        if let Init::KMeansParallel { rounds, oversampling } = self.init
+        if let Some(Init::KMeansParallel { rounds, oversampling }) = self.init
             && (rounds == 0 || !(oversampling.is_finite() && oversampling > 0.0))
         {
             return Err(KMeansError::InvalidKMeansParallel { rounds, oversampling });
@@ -777,7 +801,7 @@ impl<T: Float> KMeans<T> {
                 )
             }
         };
-        let n_init = match &self.init {
+        let n_init = match self.chosen_init() {
             Init::Precomputed(_) => 1,
             Init::Random => self.n_init.unwrap_or(10),
             Init::KMeansPlusPlus | Init::KMeansParallel { .. } => self.n_init.unwrap_or(1),
@@ -821,7 +845,7 @@ impl<T: Float> KMeans<T> {
         if let Some(w) = weights {
             validate::weights(w, rows.n_rows()).map_err(|e| (2, e.at_row_offset(first_row)))?;
         }
-        if let Init::Precomputed(c) = &self.init {
+        if let Some(Init::Precomputed(c)) = &self.init {
             validate::centroids(c, self.k, rows.n_features(), layout.n_total).map_err(|e| (3, e))?;
         }
         Ok(())
@@ -838,7 +862,7 @@ impl<T: Float> KMeans<T> {
         refine_m: usize,
         weighted: bool,
     ) -> Identity {
-        let init = match &self.init {
+        let init = match self.chosen_init() {
             Init::Random => "random".to_string(),
             Init::KMeansPlusPlus => "k-means++".to_string(),
             Init::KMeansParallel { rounds, oversampling } => {
@@ -871,8 +895,14 @@ impl<T: Float> KMeans<T> {
         }
     }
 
+    /// The start as set; k-means++ for an unset one that has not been sized yet (the two
+    /// defaults take one run and breathing refinement alike, so option checks need not wait).
+    fn chosen_init(&self) -> &Init<T> {
+        self.init.as_ref().unwrap_or(&Init::KMeansPlusPlus)
+    }
+
     fn start<R: Rng + ?Sized>(&self, part: Part<'_, '_, T>, rng: &mut R) -> Result<Vec<T>, KMeansError> {
-        match &self.init {
+        match self.chosen_init() {
             Init::Precomputed(c) => Ok(c.clone()),
             Init::Random => init::random_rows(part, self.k, rng),
             Init::KMeansPlusPlus => init::kmeans_plus_plus(part, self.k, rng),

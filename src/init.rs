@@ -31,8 +31,9 @@ pub enum Init<T> {
     /// Greedy k-means++ (Arthur & Vassilvitskii 2007, in scikit-learn's greedy form): the first
     /// centroid is a uniformly random row; each next one is the best of `2 + ⌊ln k⌋` rows drawn
     /// with probability proportional to their squared distance to the nearest centroid so far,
-    /// "best" meaning the one that most lowers the total squared distance. The default: it
-    /// usually needs one run where random starts need ten.
+    /// "best" meaning the one that most lowers the total squared distance. The default below
+    /// `n·k·d =` [`KMEANS_PARALLEL_FROM`]: it usually needs one run where random starts need
+    /// ten.
     KMeansPlusPlus,
     /// `k` distinct rows drawn uniformly at random (the tutorial's start, without its repeats).
     /// Cheap, but often lands two centroids in one cluster: use several restarts (`n_init`).
@@ -44,7 +45,7 @@ pub enum Init<T> {
     /// reduced to `k` by weighted greedy k-means++. A handful of passes over the data instead of
     /// `k`; the candidates do not depend on threads or partitions (each row's draw is keyed by
     /// the seed, the round and the row's global rank). [`Init::kmeans_parallel`] gives the
-    /// measured defaults.
+    /// measured defaults, the default start from `n·k·d =` [`KMEANS_PARALLEL_FROM`] on.
     KMeansParallel {
         /// Oversampling passes over the data (≥ 1).
         rounds: usize,
@@ -56,7 +57,51 @@ pub enum Init<T> {
     Precomputed(Vec<T>),
 }
 
+/// The size `n·k·d` (rows × clusters × features) from which the default start is
+/// [`Init::kmeans_parallel`] rather than [`Init::KMeansPlusPlus`]: 2²¹.
+///
+/// Measured on the comparison harness's six configurations (every one above it; README,
+/// "Choosing the start"): k-means‖ seeds 2–23 × faster and the default fit's inertia is the
+/// same to within 0.01 %; below it greedy k-means++ takes a few milliseconds and keeps its
+/// `O(log k)` guarantee, so it stays the default there.
+///
+/// # Examples
+///
+/// ```
+/// use k_means::{Init, KMEANS_PARALLEL_FROM};
+///
+/// assert_eq!(KMEANS_PARALLEL_FROM, 1 << 21);
+/// assert_eq!(Init::<f64>::default_for(1000, 10, 2), Init::KMeansPlusPlus);
+/// assert_eq!(Init::<f64>::default_for(1_000_000, 100, 32), Init::kmeans_parallel());
+/// ```
+pub const KMEANS_PARALLEL_FROM: usize = 1 << 21;
+
 impl<T> Init<T> {
+    /// The start a [`KMeans`](crate::KMeans) whose `init` was not set uses for `n_rows` rows
+    /// (over every participant) of `n_features` features and `k` clusters: greedy k-means++
+    /// below `n·k·d =` [`KMEANS_PARALLEL_FROM`], [`Init::kmeans_parallel`] from it on.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use k_means::{Init, KMeans};
+    ///
+    /// let rows = vec![[0.0_f64, 0.0], [0.0, 1.0], [10.0, 0.0], [10.0, 1.0]];
+    /// let default = KMeans::new(2).fit(&rows)?;
+    /// let chosen = KMeans::new(2).init(Init::default_for(4, 2, 2)).fit(&rows)?;
+    /// assert_eq!(default, chosen);
+    /// # Ok::<(), k_means::KMeansError>(())
+    /// ```
+    #[must_use]
+    pub fn default_for(n_rows: usize, k: usize, n_features: usize) -> Self {
+        let size = n_rows.saturating_mul(k).saturating_mul(n_features);
+        if size < KMEANS_PARALLEL_FROM {
+            Init::KMeansPlusPlus
+        } else {
+            Init::kmeans_parallel()
+        }
+    }
+
     /// k-means‖ with the defaults: 2 rounds, oversampling 2 (`ℓ = 2k`, Spark's).
     ///
     /// # Examples

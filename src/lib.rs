@@ -120,7 +120,7 @@ pub use checkpoint::Checkpoint;
 pub use data::{AsRows, RowMajor, RowMajorBuf, Rows};
 pub use error::KMeansError;
 pub use float::Float;
-pub use init::Init;
+pub use init::{Init, KMEANS_PARALLEL_FROM};
 pub use model::KMeansModel;
 #[cfg(feature = "serde")]
 pub use model::WithLabels;

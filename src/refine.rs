@@ -78,6 +78,9 @@ impl Refine {
 const FREEZE: f64 = 1.1;
 /// A cycle counts as an improvement when it lowers the error by more than this fraction.
 const MIN_GAIN: f64 = 1e-4;
+/// Rows per block of breathe-out's utility pass: large enough that each block's assignment
+/// runs on every thread, small enough that its buffers (24 bytes a row) stay a few MB.
+const UTILITY_BLOCK_ROWS: usize = 1 << 16;
 
 /// Runs breathing k-means from the converged `start`; returns the best solution seen.
 ///
@@ -213,17 +216,31 @@ fn breathe_out<T: Float>(part: Part<'_, '_, T>, centroids: &[T], m: usize) -> Re
     let d = rows.n_features();
     let total = centroids.len() / d;
     let n = rows.n_rows();
-    let (mut labels, mut best_sq, mut second_sq) = (vec![0; n], vec![0.0; n], vec![0.0; n]);
-    // The utilities come from the kernel's distance bounds, whose bits depend on the backend
-    // (FMA or not): the portable copy gives the same bits on every machine, so the centroids
-    // removed, and the seeded result, do not depend on the CPU.
-    assign_all_portable(rows, centroids, &mut labels, &mut best_sq, Some(&mut second_sq));
     // Each centroid's utility Σ w·(second − best), exactly, over every participant.
     let scale = sq_scale(part, centroids);
     let mut exact_utility = vec![0_i128; total];
-    for i in 0..n {
-        let gap = (second_sq[i] - best_sq[i]).max(0.0);
-        exact_utility[labels[i]] += quantize_sq(gap, scale) * i128::from(part.weight(i));
+    // Block by block, so that this step holds a block's labels and distances rather than three
+    // arrays of n (what kept a 10 M-row default fit above its memory target); a row's nearest
+    // and second-nearest distances do not depend on the rows assigned with it.
+    let block = UTILITY_BLOCK_ROWS.min(n.max(1));
+    let (mut labels, mut best_sq, mut second_sq) = (vec![0; block], vec![0.0; block], vec![0.0; block]);
+    for start in (0..n).step_by(block) {
+        let end = (start + block).min(n);
+        let m = end - start;
+        // The utilities come from the kernel's distance bounds, whose bits depend on the
+        // backend (FMA or not): the portable copy gives the same bits on every machine, so the
+        // centroids removed, and the seeded result, do not depend on the CPU.
+        assign_all_portable(
+            rows.slice_rows(start, end),
+            centroids,
+            &mut labels[..m],
+            &mut best_sq[..m],
+            Some(&mut second_sq[..m]),
+        );
+        for i in 0..m {
+            let gap = (second_sq[i] - best_sq[i]).max(0.0);
+            exact_utility[labels[i]] += quantize_sq(gap, scale) * i128::from(part.weight(start + i));
+        }
     }
     part.comm.sum_i128(&mut exact_utility)?;
     let utility: Vec<f64> = exact_utility.iter().map(|&u| u as f64).collect();
@@ -288,6 +305,34 @@ fn pick_unfrozen<T: Float>(centroids: &[T], d: usize, order: &[usize], m: usize)
 
 #[cfg(test)]
 mod tests {
+    /// Breathe-out's blocked utility pass removes the centroids a pass over all rows at once
+    /// removes, on more rows than one block.
+    #[test]
+    fn blocked_utilities_equal_one_pass_over_every_row() {
+        use crate::assign::{assign_all_portable, sq_scale};
+        use crate::part::{Solo, quantize_sq};
+        let n = super::UTILITY_BLOCK_ROWS * 2 + 777;
+        let b = make_blobs::<f64>(n, 3, 12, 1.0, 4).unwrap();
+        let rows = RowMajor::new(&b.data, 3).unwrap();
+        let centroids = b.data[..14 * 3].to_vec();
+        let solo = Solo::new(rows);
+        let part = solo.part(rows);
+        let (mut labels, mut best, mut second) = (vec![0; n], vec![0.0; n], vec![0.0; n]);
+        assign_all_portable(rows, &centroids, &mut labels, &mut best, Some(&mut second));
+        let scale = sq_scale(part, &centroids);
+        let mut utility = vec![0_i128; 14];
+        for i in 0..n {
+            utility[labels[i]] += quantize_sq((second[i] - best[i]).max(0.0), scale);
+        }
+        let utility: Vec<f64> = utility.iter().map(|&u| u as f64).collect();
+        let removed = super::pick_unfrozen(&centroids, 3, &super::sorted_by(&utility, false), 2);
+        let expected: Vec<f64> = (0..14)
+            .filter(|j| !removed.contains(j))
+            .flat_map(|j| centroids[j * 3..(j + 1) * 3].to_vec())
+            .collect();
+        assert_eq!(super::breathe_out(part, &centroids, 2).unwrap(), expected);
+    }
+
     use crate::algorithm::Algorithm;
     use crate::builder::KMeans;
     use crate::data::RowMajor;

@@ -63,7 +63,13 @@ fn check<T: Real>(config: impl FnOnce(&[T]) -> KMeans<T>) {
 /// k-means++ seeding and `Auto` (Hamerly's algorithm).
 #[test]
 fn kmeans_plus_plus_auto_f64_any_thread_count() {
-    check::<f64>(|_| KMeans::new(K).max_iter(3).seed(5));
+    check::<f64>(|_| KMeans::new(K).init(Init::KMeansPlusPlus).max_iter(3).seed(5));
+}
+
+/// k-means‖ seeding (its candidates keyed by seed, round and row) and Hamerly, in f32.
+#[test]
+fn kmeans_parallel_f32_any_thread_count() {
+    check::<f32>(|_| KMeans::new(K).init(Init::kmeans_parallel()).max_iter(3).seed(6));
 }
 
 /// Lloyd's algorithm from a fixed start, in f32.

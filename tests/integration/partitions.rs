@@ -74,12 +74,18 @@ fn check_invariance<T: Real>(
     Ok(())
 }
 
-/// Options from small indices: init (k-means++, random, the first k rows) and algorithm.
+/// Options from small indices: init (k-means++, random, the first k rows, k-means‖ with the
+/// defaults, k-means‖ with one round of few candidates) and algorithm.
 fn retype<T: Real>(k: usize, init: u8, algorithm: u8, seed: u64, data: &[T], d: usize) -> KMeans<T> {
     let init = match init {
         0 => Init::KMeansPlusPlus,
         1 => Init::Random,
-        _ => Init::Precomputed(data[..k * d].to_vec()),
+        2 => Init::Precomputed(data[..k * d].to_vec()),
+        3 => Init::kmeans_parallel(),
+        _ => Init::KMeansParallel {
+            rounds: 1,
+            oversampling: 0.5,
+        },
     };
     let algorithm = [
         Algorithm::Auto,
@@ -109,7 +115,7 @@ fn split() -> impl Strategy<Value = Split> {
             (
                 Just((n, d, k, std, seed)),
                 prop::collection::vec(0..=n, 0..8),
-                0u8..3,
+                0u8..5,
                 0u8..4,
                 any::<bool>(),
             )
@@ -174,11 +180,41 @@ fn default_options_over_one_to_eight_parts() {
     }
 }
 
+/// The default start is decided from the global size, so it is the same on every participant:
+/// greedy k-means++ below `n·k·d = 2²¹`, k-means‖ from it on, over any partition.
+#[test]
+fn the_default_start_follows_the_global_size_over_any_partition() {
+    let (n, d, k) = (16_384, 16, 8);
+    assert_eq!(n * d * k, k_means::KMEANS_PARALLEL_FROM);
+    let blobs = make_blobs::<f32>(n, d, k, 2.0, 21).unwrap();
+    let fast = |km: KMeans<f32>| km.refine(Refine::None).max_iter(4);
+    let rows = RowMajor::new(&blobs.data, d).unwrap();
+    let default = fast(KMeans::new(k)).fit(&rows).unwrap();
+    let parallel = fast(KMeans::new(k).init(Init::kmeans_parallel()))
+        .fit(&rows)
+        .unwrap();
+    let greedy = fast(KMeans::new(k).init(Init::KMeansPlusPlus))
+        .fit(&rows)
+        .unwrap();
+    assert_eq!(global_bits(&default), global_bits(&parallel));
+    assert_ne!(global_bits(&default), global_bits(&greedy));
+    // One row fewer: below the threshold, greedy k-means++.
+    let below = RowMajor::new(&blobs.data[..(n - 1) * d], d).unwrap();
+    let below = &below;
+    let default = fast(KMeans::new(k)).fit(below).unwrap();
+    let greedy = fast(KMeans::new(k).init(Init::KMeansPlusPlus))
+        .fit(below)
+        .unwrap();
+    assert_eq!(global_bits(&default), global_bits(&greedy));
+    // Parts smaller than the threshold still start as the whole data does.
+    check_invariance(&fast(KMeans::new(k)), &blobs.data, d, None, &[3000, 9000]).unwrap();
+}
+
 #[test]
 fn every_init_and_algorithm_with_weights_over_three_parts() {
     let blobs = make_blobs::<f64>(1500, 3, 6, 2.0, 5).unwrap();
     let weights: Vec<f64> = (0..1500).map(|i| ((i % 4) as f64) * 0.75).collect();
-    for init in 0..3 {
+    for init in 0..5 {
         for algorithm in 0..4 {
             let kmeans = retype::<f64>(6, init, algorithm, 9, &blobs.data, 3);
             check_invariance(&kmeans, &blobs.data, 3, Some(&weights), &[400, 401, 1200]).unwrap();
