@@ -436,7 +436,8 @@ pub(crate) fn kmeans_plus_plus_impl<T: Float, R: Rng + ?Sized>(
         let (offset, potential) = global_offset(part, run)?;
         // The draws are the same on every participant; the holder of each drawn row shares it.
         let draws: Vec<f64> = (0..n_trials).map(|_| rng.random::<f64>()).collect();
-        let (candidates, cand_rows) = if potential == 0 {
+        // The shared rows travel with the draw; their global indices are not needed here.
+        let (_, cand_rows) = if potential == 0 {
             // Every row sits on a chosen centroid: any row is as good; take the first.
             share_rows(part, &held(part, &vec![0; n_trials]), n_trials)?
         } else {
@@ -536,7 +537,6 @@ pub(crate) fn kmeans_plus_plus_impl<T: Float, R: Rng + ?Sized>(
                 }
             }
         });
-        let _ = candidates;
         centroids.extend_from_slice(chosen);
     }
     Ok(centroids)
