@@ -220,7 +220,7 @@ fn breathe_out<T: Float>(part: Part<'_, '_, T>, centroids: &[T], m: usize) -> Re
     let scale = sq_scale(part, centroids);
     let mut exact_utility = vec![0_i128; total];
     // Block by block, so that this step holds a block's labels and distances rather than three
-    // arrays of n (what kept a 10 M-row default fit above its memory target); a row's nearest
+    // arrays of n beside the run's own per-row state; a row's nearest
     // and second-nearest distances do not depend on the rows assigned with it.
     let block = UTILITY_BLOCK_ROWS.min(n.max(1));
     let (mut labels, mut best_sq, mut second_sq) = (vec![0; block], vec![0.0; block], vec![0.0; block]);
