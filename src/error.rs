@@ -320,6 +320,27 @@ pub enum KMeansError {
         /// What the callback reported.
         reason: String,
     },
+    /// [`MiniBatchKMeans::batch_size`](crate::MiniBatchKMeans::batch_size) was 0.
+    #[error("batch_size must be at least 1")]
+    ZeroBatchSize,
+    /// [`MiniBatchKMeans::max_no_improvement`](crate::MiniBatchKMeans::max_no_improvement)
+    /// was `Some(0)` (`None` turns the test off).
+    #[error("max_no_improvement must be at least 1 (or None to turn the test off)")]
+    ZeroMaxNoImprovement,
+    /// [`MiniBatchKMeans::reassignment_ratio`](crate::MiniBatchKMeans::reassignment_ratio) was
+    /// negative, NaN or infinite.
+    #[error("reassignment_ratio must be a finite number ≥ 0, got {ratio}")]
+    InvalidReassignmentRatio {
+        /// The value given.
+        ratio: f64,
+    },
+    /// A deserialised [`MiniBatchState`](crate::MiniBatchState) broke one of the invariants
+    /// of a stream's state (the reason names which).
+    #[error("invalid mini-batch state: {reason}")]
+    InvalidMiniBatchState {
+        /// Which invariant failed.
+        reason: String,
+    },
     /// A deserialised [`Checkpoint`](crate::Checkpoint) broke one of the invariants every
     /// checkpoint of a fit has (the reason names which).
     #[error("invalid checkpoint: {reason}")]

@@ -100,6 +100,7 @@ mod float;
 mod init;
 mod integrations;
 mod kernels;
+mod minibatch;
 mod model;
 mod parallel;
 mod part;
@@ -121,6 +122,7 @@ pub use data::{AsRows, RowMajor, RowMajorBuf, Rows};
 pub use error::KMeansError;
 pub use float::Float;
 pub use init::{Init, KMEANS_PARALLEL_FROM};
+pub use minibatch::{DEFAULT_BATCH_SIZE, MiniBatchKMeans, MiniBatchState};
 pub use model::KMeansModel;
 #[cfg(feature = "serde")]
 pub use model::WithLabels;

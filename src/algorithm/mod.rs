@@ -88,6 +88,12 @@ pub enum StopReason {
     /// Not fitted: the model was built by
     /// [`KMeansModel::from_centroids`](crate::KMeansModel::from_centroids).
     FromCentroids,
+    /// Mini-batch k-means ([`MiniBatchKMeans`](crate::MiniBatchKMeans)): the smoothed batch
+    /// inertia reached no new low for `max_no_improvement` steps (scikit-learn's early stop).
+    NoImprovement,
+    /// The model of a stream ([`MiniBatchState::model`](crate::MiniBatchState::model)): the
+    /// caller decides when a stream ends, so it is not said to have converged.
+    Streamed,
 }
 
 impl StopReason {
@@ -103,7 +109,10 @@ impl StopReason {
     /// ```
     #[must_use]
     pub fn is_converged(self) -> bool {
-        matches!(self, StopReason::LabelsUnchanged | StopReason::ToleranceReached)
+        matches!(
+            self,
+            StopReason::LabelsUnchanged | StopReason::ToleranceReached | StopReason::NoImprovement
+        )
     }
 }
 
