@@ -417,6 +417,7 @@ impl<T: Float> MiniBatchKMeans<T> {
     }
 
     /// The number of clusters.
+    #[cfg(feature = "serde")]
     pub(crate) fn k(&self) -> usize {
         self.k
     }

@@ -6,8 +6,10 @@ use crate::algorithm::{RunOutcome, StopReason};
 use crate::data::AsRows;
 use crate::error::KMeansError;
 use crate::float::Float;
+#[cfg(feature = "serde")]
 use crate::init::Init;
 use crate::model::KMeansModel;
+#[cfg(feature = "serde")]
 use crate::validate;
 
 use super::MiniBatchKMeans;

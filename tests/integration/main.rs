@@ -8,6 +8,8 @@
 //! * `reference`: scikit-learn's Lloyd results, reproduced from the same starts.
 //! * `determinism`: bit-identical results in rayon pools of any size, run after run.
 //! * `metrics`: the clustering scores against scikit-learn, their errors and laws.
+//! * `minibatch`: mini-batch k-means and its stream: determinism, resumed streams, every
+//!   centre used, exact labels and inertia, errors.
 //! * `sweep`: choosing k: the suggestion finds clear blobs' k, sweeps are deterministic.
 //! * `partitions`: fits over partitions equal `fit` bit for bit; the laws of sample weights.
 //! * `inputs`: every input type (arrays, rows of runtime width, owned buffers) fits as the flat
@@ -22,6 +24,7 @@ mod errors;
 mod inference;
 mod inputs;
 mod metrics;
+mod minibatch;
 mod partitions;
 mod properties;
 mod reference;
