@@ -36,6 +36,14 @@
 //!   column); an empty cluster takes the farthest row, as in scikit-learn, and a centroid is
 //!   never NaN; no public function panics.
 //!
+//! # Mini-batch and streaming
+//!
+//! [`MiniBatchKMeans`] is scikit-learn's mini-batch k-means (approximate, much faster on large
+//! data), through the same kernel, deterministic for a seed, with k used centres whenever the
+//! data allow; [`MiniBatchKMeans::start`] gives a [`MiniBatchState`] that learns from batches
+//! as they arrive ([`MiniBatchState::partial_fit`]) and, with the feature `serde`, can be
+//! saved and resumed.
+//!
 //! # Choosing k
 //!
 //! [`KMeans::sweep`] fits a range of k with one builder's options and scores each fit with the
@@ -72,7 +80,7 @@
 //! * `rayon` (default): parallel assignment and seeding. Results do not depend on it.
 //! * `serde`: `Serialize`/`Deserialize` for [`KMeansModel`] (without the training labels
 //!   unless asked: `KMeansModel::with_labels`), [`KMeans`], [`Init`],
-//!   [`Algorithm`] and [`Checkpoint`].
+//!   [`Algorithm`], [`Checkpoint`], [`MiniBatchKMeans`] and [`MiniBatchState`].
 //! * `ndarray`: `fit`, `predict`, `transform` on `ndarray` 2-D arrays (read in place in
 //!   standard layout, else copied once); `centroids_array()`, `labels_array()`,
 //!   `predict_array()`, `transform_array()` on the model.

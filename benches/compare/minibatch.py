@@ -85,6 +85,7 @@ def cmd_bench(a):
                             "kind": "minibatch",
                             "impl": "sklearn",
                             "set": name,
+                            "k": k,
                             "seed": seed,
                             "batch": a.batch,
                             "seconds": seconds,

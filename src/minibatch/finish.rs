@@ -63,7 +63,12 @@ pub(crate) fn labels_with_every_centre_used<T: Float>(
                 break;
             }
             let row = rows.row(i);
-            let same = |c: &usize| rows.row(*c).iter().zip(row).all(|(a, b)| a.to_f64_() == b.to_f64_());
+            let same = |c: &usize| {
+                rows.row(*c)
+                    .iter()
+                    .zip(row)
+                    .all(|(a, b)| a.to_f64_() == b.to_f64_())
+            };
             if !chosen.iter().any(same) {
                 chosen.push(i);
             }

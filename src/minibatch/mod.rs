@@ -449,7 +449,11 @@ impl<T: Float> MiniBatchKMeans<T> {
     /// The effective size of each start's sample before it is capped by the rows there are.
     pub(crate) fn effective_init_size(&self) -> usize {
         let size = self.init_size.unwrap_or(self.batch_size.saturating_mul(3));
-        if size < self.k { self.k.saturating_mul(3) } else { size }
+        if size < self.k {
+            self.k.saturating_mul(3)
+        } else {
+            size
+        }
     }
 
     /// Checks a batch or a training set: values (against the magnitude limit of its rows'
@@ -468,7 +472,9 @@ impl<T: Float> MiniBatchKMeans<T> {
             validate::weights(w, n)?;
         }
         let w64: Option<Vec<f64>> = weights.map(|w| w.iter().map(|v| v.to_f64_()).collect());
-        let max_weight = w64.as_ref().map_or(1.0, |w| w.iter().copied().fold(0.0, f64::max));
+        let max_weight = w64
+            .as_ref()
+            .map_or(1.0, |w| w.iter().copied().fold(0.0, f64::max));
         validate::values_in(rows, (n as f64 * max_weight.max(1.0)).min(1e300))?;
         if let Some(Init::Precomputed(c)) = &self.init {
             validate::centroids(c, self.k, rows.n_features(), n)?;
@@ -580,8 +586,7 @@ impl<T: Float> MiniBatchKMeans<T> {
                 }
             }
         }
-        let (labels, _moved) =
-            finish::labels_with_every_centre_used(rows, w64, &mut learner.centres, self.k);
+        let (labels, _moved) = finish::labels_with_every_centre_used(rows, w64, &mut learner.centres, self.k);
         let centroids: Vec<T> = learner.centres.iter().map(|&v| T::from_f64_(v)).collect();
         let inertia = exact_inertia(rows, w64, &centroids, &labels)?;
         let mut sizes = vec![0usize; self.k];
@@ -637,7 +642,10 @@ fn exact_inertia<T: Float>(
             let positive = w.iter().filter(|&&v| v > 0.0).count();
             let max = w.iter().copied().fold(0.0, f64::max);
             let scale = scale_within(positive as f64 * max, 60);
-            (Some(w.iter().map(|&v| (v * scale).round() as i64).collect::<Vec<_>>()), scale)
+            (
+                Some(w.iter().map(|&v| (v * scale).round() as i64).collect::<Vec<_>>()),
+                scale,
+            )
         }
     };
     let range = FeatureRange::of_weighted(rows, omega.as_deref());

@@ -12,6 +12,7 @@ use crate::checkpoint::fingerprint;
 use crate::data::RowMajor;
 use crate::float::Float;
 use crate::kernels::sq_dist_f64;
+use crate::parallel::{CHUNK_ALIGN, map_ordered, worth_parallel};
 
 /// Reassignment is considered every `REASSIGN_EVERY × k` rows (scikit-learn's rule), or at the
 /// next step after a centre's count is 0.
@@ -27,6 +28,28 @@ pub(crate) const TAG_STEP: u64 = 3;
 /// The RNG of stream `tag`, number `index`, for `seed`.
 pub(crate) fn rng_for(seed: u64, tag: u64, index: u64) -> Xoshiro256PlusPlus {
     Xoshiro256PlusPlus::seed_from_u64(fingerprint([seed, tag, index]))
+}
+
+/// Rows per task of a batch's assignment: a batch (1024 rows by default) is below the chunk
+/// grid's smallest chunk, so it is cut here, into whole tiles, to use more than one core.
+const BATCH_TASK_ROWS: usize = 4 * CHUNK_ALIGN;
+
+/// The labels of a batch under `centres`, through the tile kernel, in tasks of
+/// [`BATCH_TASK_ROWS`] rows run in parallel when worth it. Labels are certified argmins, so
+/// they do not depend on the cut.
+fn assign_batch<T: Float>(batch: RowMajor<'_, T>, centres: &[f64]) -> Vec<usize> {
+    let b = batch.n_rows();
+    let d = batch.n_features();
+    let k = centres.len() / d.max(1);
+    let tasks: Vec<usize> = (0..b.div_ceil(BATCH_TASK_ROWS)).collect();
+    let parts = map_ordered(tasks, worth_parallel(b * k * d), |t| {
+        let part = batch.slice_rows(t * BATCH_TASK_ROWS, (t + 1) * BATCH_TASK_ROWS);
+        let mut labels = vec![0usize; part.n_rows()];
+        let mut upper = vec![0.0f64; part.n_rows()];
+        assign_all(part, centres, &mut labels, &mut upper, None, None);
+        labels
+    });
+    parts.concat()
 }
 
 /// The learning state: centres (f64 during training, rounded to `T` for a model), their
@@ -81,9 +104,7 @@ impl Learner {
     ) -> StepOutcome {
         let (k, d) = (self.k, self.n_features);
         let b = batch.n_rows();
-        let mut labels = vec![0usize; b];
-        let mut upper = vec![0.0f64; b];
-        assign_all(batch, &self.centres, &mut labels, &mut upper, None, None);
+        let labels = assign_batch(batch, &self.centres);
         // Exact distances (the kernel's are bounds), the batch sums and weights, in row order.
         let mut dist = vec![0.0f64; b];
         let mut sums = vec![0.0f64; k * d];
@@ -176,7 +197,7 @@ impl Learner {
         let mut moved = Vec::with_capacity(low.len());
         for &j in &low {
             let total: f64 = (0..batch.n_rows()).map(|i| w_of(i) * dist[i]).sum();
-            if !(total > 0.0) {
+            if total <= 0.0 {
                 break; // every row sits on a centre: no distinct point left to move to
             }
             let target = rng.random::<f64>() * total;

@@ -335,10 +335,19 @@ fn checked<T: Float>(s: Stored<T>) -> Result<MiniBatchState<T>, KMeansError> {
     }
     let centres: Vec<f64> = s.centres.iter().map(|&b| f64::from_bits(b)).collect();
     let as_t: Vec<T> = centres.iter().map(|&v| T::from_f64_(v)).collect();
-    if centres.iter().zip(&as_t).any(|(c, t)| c.is_finite() && !t.is_finite()) {
+    if centres
+        .iter()
+        .zip(&as_t)
+        .any(|(c, t)| c.is_finite() && !t.is_finite())
+    {
         return Err(invalid("a centre overflows the element type".into()));
     }
-    validate::centroids(&as_t, k, s.n_features, s.n_rows_seen.min(usize::MAX as u64) as usize)?;
+    validate::centroids(
+        &as_t,
+        k,
+        s.n_features,
+        s.n_rows_seen.min(usize::MAX as u64) as usize,
+    )?;
     if let Some(Init::Precomputed(c)) = &s.config.init
         && c.len() != k * s.n_features
     {

@@ -4,7 +4,9 @@
 //! rows; labels and inertia are exactly those of the final centroids; every error case.
 
 use k_means::datasets::make_blobs;
-use k_means::{Init, KMeans, KMeansError, KMeansModel, MiniBatchKMeans, MiniBatchState, Refine, RowMajor, StopReason};
+use k_means::{
+    Init, KMeans, KMeansError, KMeansModel, MiniBatchKMeans, MiniBatchState, Refine, RowMajor, StopReason,
+};
 use proptest::prelude::*;
 
 use crate::{Real, cast, inertia_of, nearest};
@@ -40,7 +42,11 @@ fn fit_is_deterministic_over_threads<T: Real>() {
     let km = MiniBatchKMeans::new(k).batch_size(200).seed(11);
     let reference = bits(&km.fit(&rows).unwrap());
     for threads in [1, 2, 3, 4] {
-        assert_eq!(bits(&in_pool(threads, || km.fit(&rows).unwrap())), reference, "{threads} threads");
+        assert_eq!(
+            bits(&in_pool(threads, || km.fit(&rows).unwrap())),
+            reference,
+            "{threads} threads"
+        );
     }
     // Another seed, another batch order.
     assert_ne!(bits(&km.clone().seed(12).fit(&rows).unwrap()), reference);
@@ -142,11 +148,17 @@ fn a_damaged_stream_state_is_refused() {
         load(&v).unwrap_err().to_string()
     };
     let err = broken(&|v| v["counts"] = serde_json::json!([0, 0]));
-    assert!(err.contains("invalid mini-batch state: 2 counts for k = 3"), "{err}");
+    assert!(
+        err.contains("invalid mini-batch state: 2 counts for k = 3"),
+        "{err}"
+    );
     let err = broken(&|v| v["counts"][1] = serde_json::json!(f64::NAN.to_bits()));
     assert!(err.contains("the count of centre 1"), "{err}");
     let err = broken(&|v| v["centres"][4] = serde_json::json!(f64::INFINITY.to_bits()));
-    assert!(err.contains("centroid 2 has a NaN or infinite value at column 0"), "{err}");
+    assert!(
+        err.contains("centroid 2 has a NaN or infinite value at column 0"),
+        "{err}"
+    );
     let err = broken(&|v| v["centres"] = serde_json::json!([0, 0]));
     assert!(err.contains("centroid"), "{err}");
     let err = broken(&|v| v["n_features"] = serde_json::json!(0));
@@ -203,7 +215,9 @@ fn every_centre_is_used_when_the_data_allow() {
 #[test]
 fn fewer_distinct_rows_than_k_leave_clusters_empty_without_error() {
     let data: Vec<f64> = (0..300).map(|i| (i % 3) as f64).collect();
-    let model = MiniBatchKMeans::new(5).fit(&RowMajor::new(&data, 1).unwrap()).unwrap();
+    let model = MiniBatchKMeans::new(5)
+        .fit(&RowMajor::new(&data, 1).unwrap())
+        .unwrap();
     assert_eq!(model.cluster_sizes().iter().filter(|&&s| s > 0).count(), 3);
     assert_eq!(model.inertia(), 0.0);
     assert!(model.centroids().iter().all(|c| c.is_finite()));
@@ -296,9 +310,18 @@ fn zero_weight_rows_change_nothing_and_unit_weights_are_no_weights() {
 fn stopping_rules() {
     let data: Vec<f64> = (0..4000).map(|i| f64::from(i % 40)).collect();
     let rows = RowMajor::new(&data, 1).unwrap();
-    let capped = MiniBatchKMeans::new(3).batch_size(100).max_iter(2).max_no_improvement(None).fit(&rows).unwrap();
+    let capped = MiniBatchKMeans::new(3)
+        .batch_size(100)
+        .max_iter(2)
+        .max_no_improvement(None)
+        .fit(&rows)
+        .unwrap();
     assert_eq!((capped.n_iter(), capped.stop_reason()), (80, StopReason::MaxIter));
-    let early = MiniBatchKMeans::new(3).batch_size(100).max_no_improvement(Some(2)).fit(&rows).unwrap();
+    let early = MiniBatchKMeans::new(3)
+        .batch_size(100)
+        .max_no_improvement(Some(2))
+        .fit(&rows)
+        .unwrap();
     assert_eq!(early.stop_reason(), StopReason::NoImprovement);
     assert!(early.n_iter() < 100 * 40);
     assert!(early.converged());
@@ -309,10 +332,16 @@ fn errors() {
     let rows = vec![[0.0_f64, 1.0], [2.0, 3.0], [4.0, 5.0]];
     let fit = |km: MiniBatchKMeans<f64>| km.fit(&rows).unwrap_err();
     assert_eq!(fit(MiniBatchKMeans::new(0)), KMeansError::ZeroK);
-    assert_eq!(fit(MiniBatchKMeans::new(2).batch_size(0)), KMeansError::ZeroBatchSize);
+    assert_eq!(
+        fit(MiniBatchKMeans::new(2).batch_size(0)),
+        KMeansError::ZeroBatchSize
+    );
     assert_eq!(fit(MiniBatchKMeans::new(2).max_iter(0)), KMeansError::ZeroMaxIter);
     assert_eq!(fit(MiniBatchKMeans::new(2).n_init(0)), KMeansError::ZeroNInit);
-    assert_eq!(fit(MiniBatchKMeans::new(2).max_no_improvement(Some(0))), KMeansError::ZeroMaxNoImprovement);
+    assert_eq!(
+        fit(MiniBatchKMeans::new(2).max_no_improvement(Some(0))),
+        KMeansError::ZeroMaxNoImprovement
+    );
     assert_eq!(
         fit(MiniBatchKMeans::new(2).tolerance(-1.0)),
         KMeansError::InvalidTolerance { tolerance: -1.0 }
@@ -326,10 +355,19 @@ fn errors() {
         KMeansError::InvalidReassignmentRatio { ratio: f64::INFINITY }
     );
     assert_eq!(
-        fit(MiniBatchKMeans::new(2).init(Init::KMeansParallel { rounds: 0, oversampling: 2.0 })),
-        KMeansError::InvalidKMeansParallel { rounds: 0, oversampling: 2.0 }
+        fit(MiniBatchKMeans::new(2).init(Init::KMeansParallel {
+            rounds: 0,
+            oversampling: 2.0
+        })),
+        KMeansError::InvalidKMeansParallel {
+            rounds: 0,
+            oversampling: 2.0
+        }
     );
-    assert_eq!(fit(MiniBatchKMeans::new(4)), KMeansError::KTooLarge { k: 4, n_rows: 3 });
+    assert_eq!(
+        fit(MiniBatchKMeans::new(4)),
+        KMeansError::KTooLarge { k: 4, n_rows: 3 }
+    );
     assert!(matches!(
         fit(MiniBatchKMeans::new(2).init(Init::Precomputed(vec![0.0; 3]))),
         KMeansError::CentroidShape { .. }
@@ -339,7 +377,10 @@ fn errors() {
         KMeansError::NonFiniteCentroid { row: 1, column: 0 }
     );
     let empty: Vec<[f64; 2]> = Vec::new();
-    assert_eq!(MiniBatchKMeans::new(1).fit(&empty).unwrap_err(), KMeansError::NoRows);
+    assert_eq!(
+        MiniBatchKMeans::new(1).fit(&empty).unwrap_err(),
+        KMeansError::NoRows
+    );
     let bad = vec![[0.0_f64, 1.0], [2.0, f64::INFINITY]];
     assert_eq!(
         MiniBatchKMeans::new(1).fit(&bad).unwrap_err(),
@@ -348,25 +389,38 @@ fn errors() {
     let huge = vec![[0.0_f32, 1.0], [3e38, 0.0]];
     assert!(matches!(
         MiniBatchKMeans::new(1).fit(&huge).unwrap_err(),
-        KMeansError::ValueTooLarge { row: 1, column: 0, .. }
+        KMeansError::ValueTooLarge {
+            row: 1,
+            column: 0,
+            ..
+        }
     ));
     // Weights.
     let km = MiniBatchKMeans::new(2);
     assert_eq!(
         km.fit_weighted(&rows, &[1.0]).unwrap_err(),
-        KMeansError::WeightCount { weights: 1, n_rows: 3 }
+        KMeansError::WeightCount {
+            weights: 1,
+            n_rows: 3
+        }
     );
     assert_eq!(
         km.fit_weighted(&rows, &[1.0, -2.0, 1.0]).unwrap_err(),
         KMeansError::InvalidWeight { row: 1, weight: -2.0 }
     );
-    assert_eq!(km.fit_weighted(&rows, &[0.0; 3]).unwrap_err(), KMeansError::ZeroTotalWeight);
+    assert_eq!(
+        km.fit_weighted(&rows, &[0.0; 3]).unwrap_err(),
+        KMeansError::ZeroTotalWeight
+    );
     assert_eq!(
         km.fit_weighted(&rows, &[0.0, 0.0, 1.0]).unwrap_err(),
         KMeansError::KTooLarge { k: 2, n_rows: 1 }
     );
     // Options are checked when a stream starts.
-    assert_eq!(MiniBatchKMeans::<f64>::new(2).batch_size(0).start().unwrap_err(), KMeansError::ZeroBatchSize);
+    assert_eq!(
+        MiniBatchKMeans::<f64>::new(2).batch_size(0).start().unwrap_err(),
+        KMeansError::ZeroBatchSize
+    );
 }
 
 #[test]
@@ -380,11 +434,13 @@ fn stream_errors_leave_the_state_unchanged() {
         KMeansError::KTooLarge { k: 2, n_rows: 1 }
     );
     assert_eq!(
-        s.partial_fit_weighted(&vec![[0.0_f64, 0.0], [1.0, 1.0]], &[0.0, 1.0]).unwrap_err(),
+        s.partial_fit_weighted(&vec![[0.0_f64, 0.0], [1.0, 1.0]], &[0.0, 1.0])
+            .unwrap_err(),
         KMeansError::KTooLarge { k: 2, n_rows: 1 }
     );
     assert_eq!(s.n_batches(), 0);
-    s.partial_fit(&vec![[0.0_f64, 0.0], [5.0, 5.0], [0.5, 0.0]]).unwrap();
+    s.partial_fit(&vec![[0.0_f64, 0.0], [5.0, 5.0], [0.5, 0.0]])
+        .unwrap();
     let before = s.clone();
     assert_eq!(
         s.partial_fit(&vec![[0.0_f64]]).unwrap_err(),
@@ -395,8 +451,12 @@ fn stream_errors_leave_the_state_unchanged() {
         KMeansError::NonFinite { row: 1, column: 0 }
     );
     assert_eq!(
-        s.partial_fit_weighted(&vec![[0.0_f64, 1.0]], &[f64::INFINITY]).unwrap_err(),
-        KMeansError::InvalidWeight { row: 0, weight: f64::INFINITY }
+        s.partial_fit_weighted(&vec![[0.0_f64, 1.0]], &[f64::INFINITY])
+            .unwrap_err(),
+        KMeansError::InvalidWeight {
+            row: 0,
+            weight: f64::INFINITY
+        }
     );
     assert_eq!(
         s.partial_fit_weighted(&vec![[0.0_f64, 1.0]], &[0.0]).unwrap_err(),

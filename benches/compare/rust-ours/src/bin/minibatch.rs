@@ -51,8 +51,9 @@ fn read_f64(path: &Path, len: usize) -> Vec<f64> {
 
 fn report(kind: &str, set: &str, seed: u64, seconds: f64, model: &KMeansModel<f64>, batch: usize) {
     println!(
-        "{{\"kind\":\"{kind}\",\"impl\":\"ours\",\"set\":\"{set}\",\"seed\":{seed},\"batch\":{batch},\
+        "{{\"kind\":\"{kind}\",\"impl\":\"ours\",\"set\":\"{set}\",\"k\":{},\"seed\":{seed},\"batch\":{batch},\
          \"seconds\":{seconds:.6},\"inertia\":{:.10e},\"n_iter\":{},\"used\":{}}}",
+        model.k(),
         model.inertia(),
         model.n_iter(),
         model.cluster_sizes().iter().filter(|&&s| s > 0).count()
