@@ -142,7 +142,9 @@ impl<T: Float> MiniBatchKMeans<T> {
     /// ```
     /// use k_means::{KMeansError, MiniBatchKMeans};
     /// let rows = vec![[0.0_f64], [1.0], [10.0], [11.0]];
-    /// assert_eq!(MiniBatchKMeans::new(2).batch_size(2).fit(&rows)?.inertia(), 1.0);
+    /// let model = MiniBatchKMeans::new(2).batch_size(2).fit(&rows)?;
+    /// let labels = model.labels();
+    /// assert_eq!((labels[0] == labels[1], labels[1] == labels[2], labels[2] == labels[3]), (true, false, true));
     /// assert_eq!(MiniBatchKMeans::new(2).batch_size(0).fit(&rows).unwrap_err(), KMeansError::ZeroBatchSize);
     /// # Ok::<(), KMeansError>(())
     /// ```
