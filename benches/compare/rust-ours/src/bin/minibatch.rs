@@ -85,7 +85,11 @@ fn main() {
             }
             for seed in 0..full_seeds {
                 let t = Instant::now();
-                let model = KMeans::new(k).refine(Refine::None).seed(seed).fit(&rows).expect("fit");
+                let model = KMeans::new(k)
+                    .refine(Refine::None)
+                    .seed(seed)
+                    .fit(&rows)
+                    .expect("fit");
                 report("full-plain", set, seed, t.elapsed().as_secs_f64(), &model, 0);
                 let t = Instant::now();
                 let model = KMeans::new(k).seed(seed).fit(&rows).expect("fit");
