@@ -17,7 +17,9 @@ fn main() -> Result<(), Box<dyn Error>> {
     let (Some(path), Some(k)) = (args.next(), args.next()) else {
         return Err("usage: cluster FILE.csv K".into());
     };
-    let k: usize = k.parse().map_err(|_| format!("K must be a whole number, got {k:?}"))?;
+    let k: usize = k
+        .parse()
+        .map_err(|_| format!("K must be a whole number, got {k:?}"))?;
     let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read {path}: {e}"))?;
 
     let mut rows: Vec<Vec<f64>> = Vec::new();
@@ -34,9 +36,16 @@ fn main() -> Result<(), Box<dyn Error>> {
     let data = RowMajorBuf::from_rows(&rows)?;
     let model = KMeans::new(k).fit(&data)?;
 
-    println!("inertia {:.6e} after {} iterations", model.inertia(), model.n_iter());
+    println!(
+        "inertia {:.6e} after {} iterations",
+        model.inertia(),
+        model.n_iter()
+    );
     for (j, centroid) in model.centroids().chunks_exact(model.n_features()).enumerate() {
-        println!("cluster {j}: {} rows around {centroid:?}", model.cluster_sizes()[j]);
+        println!(
+            "cluster {j}: {} rows around {centroid:?}",
+            model.cluster_sizes()[j]
+        );
     }
     Ok(())
 }

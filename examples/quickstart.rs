@@ -54,8 +54,15 @@ fn main() -> Result<(), Box<dyn Error>> {
     if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     }
-    draw(&out, &blobs.data, model.labels(), model.centroids(), &blobs.labels, ari)
-        .map_err(|e| format!("cannot draw {}: {e}", out.display()))?;
+    draw(
+        &out,
+        &blobs.data,
+        model.labels(),
+        model.centroids(),
+        &blobs.labels,
+        ari,
+    )
+    .map_err(|e| format!("cannot draw {}: {e}", out.display()))?;
     println!("  plot         {}", out.display());
     Ok(())
 }
@@ -130,7 +137,11 @@ fn draw(
     Ok(())
 }
 
-type Chart<'a> = ChartContext<'a, SVGBackend<'a>, Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>>;
+type Chart<'a> = ChartContext<
+    'a,
+    SVGBackend<'a>,
+    Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+>;
 
 /// A titled panel with labelled axes over the data window.
 fn panel<'a>(

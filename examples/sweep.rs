@@ -28,7 +28,9 @@ fn main() -> Result<(), Box<dyn Error>> {
 
     println!("   k        inertia  silhouette");
     for s in sweep.scores() {
-        let sil = s.silhouette.map_or_else(|| "-".to_string(), |v| format!("{v:.4}"));
+        let sil = s
+            .silhouette
+            .map_or_else(|| "-".to_string(), |v| format!("{v:.4}"));
         println!("{:>4} {:>14.2} {sil:>11}", s.k, s.inertia);
     }
     println!("highest silhouette: k = {silhouette_k:?}; elbow of the inertia: k = {elbow_k:?}");
@@ -42,7 +44,10 @@ fn main() -> Result<(), Box<dyn Error>> {
     let top = sweep.scores().iter().map(|s| s.inertia).fold(0.0, f64::max) * 1.05;
     let ks = 0.5..10.5;
     let mut chart = ChartBuilder::on(&root)
-        .caption("Inertia and silhouette against k (5 true blobs)", ("sans-serif", 20))
+        .caption(
+            "Inertia and silhouette against k (5 true blobs)",
+            ("sans-serif", 20),
+        )
         .margin(15)
         .x_label_area_size(50)
         .y_label_area_size(90)
@@ -94,7 +99,11 @@ fn main() -> Result<(), Box<dyn Error>> {
         .draw_secondary_series(LineSeries::new(silhouette.clone(), orange.stroke_width(2)))?
         .label("silhouette (right axis)")
         .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], orange.stroke_width(2)));
-    chart.draw_secondary_series(silhouette.into_iter().map(|p| TriangleMarker::new(p, 5, orange.filled())))?;
+    chart.draw_secondary_series(
+        silhouette
+            .into_iter()
+            .map(|p| TriangleMarker::new(p, 5, orange.filled())),
+    )?;
     chart
         .configure_series_labels()
         .position(SeriesLabelPosition::UpperRight)

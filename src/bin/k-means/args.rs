@@ -244,9 +244,7 @@ fn parse_delimiter(s: &str) -> Result<Delimiter, String> {
         "whitespace" | "space" | " " => Ok(Delimiter::Whitespace),
         "tab" | "\\t" | "\t" => Ok(Delimiter::Byte(b'\t')),
         _ if s.len() == 1 && s.is_ascii() => Ok(Delimiter::Byte(s.as_bytes()[0])),
-        _ => Err(format!(
-            "{s:?} is not one ASCII character, `tab` or `whitespace`"
-        )),
+        _ => Err(format!("{s:?} is not one ASCII character, `tab` or `whitespace`")),
     }
 }
 
@@ -360,7 +358,8 @@ mod tests {
 
     #[test]
     fn fit_options() {
-        let cli = parse("fit data.csv -k 4 --seed 9 --init random --refine breathing=3 --columns x,2").unwrap();
+        let cli =
+            parse("fit data.csv -k 4 --seed 9 --init random --refine breathing=3 --columns x,2").unwrap();
         let Command::Fit(fit) = cli.command else {
             panic!("not fit")
         };

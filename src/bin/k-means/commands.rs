@@ -9,7 +9,10 @@ use indicatif::{ProgressBar, ProgressStyle};
 use k_means::{Algorithm, Float, Init, KMeans, KMeansError, KMeansModel, RowMajor, Suggest};
 use serde::Serialize;
 
-use crate::args::{AlgorithmName, ApplyArgs, ColumnRef, FitArgs, FitOptions, InitMethod, InputArgs, PlotArgs, SuggestRule, SweepArgs};
+use crate::args::{
+    AlgorithmName, ApplyArgs, ColumnRef, FitArgs, FitOptions, InitMethod, InputArgs, PlotArgs, SuggestRule,
+    SweepArgs,
+};
 use crate::input::{self, Columns, ReadSpec, Table};
 use crate::model_file::{self, AnyModel, ModelFile};
 use crate::output::{self, Failure, Summary};
@@ -32,7 +35,11 @@ fn spherical_unavailable() -> Failure {
 
 /// Reads DATA as `spec` says, saying on stderr how its first line was taken when that was
 /// detected.
-fn read<T: Number>(input: &InputArgs, columns: Columns<'_>, weights: Option<&ColumnRef>) -> Result<Table<T>, Failure> {
+fn read<T: Number>(
+    input: &InputArgs,
+    columns: Columns<'_>,
+    weights: Option<&ColumnRef>,
+) -> Result<Table<T>, Failure> {
     let path = input.data.display();
     let spec = ReadSpec {
         columns,
@@ -80,9 +87,9 @@ fn library_error<T>(err: &KMeansError, table: &Table<T>, path: &Path) -> Failure
             "line {}: the weight {weight} is not finite, non-negative and at most 2^53",
             at(row)
         ),
-        KMeansError::FeatureMismatch { expected, got } => format!(
-            "the model has {expected} features, but {got} columns were chosen"
-        ),
+        KMeansError::FeatureMismatch { expected, got } => {
+            format!("the model has {expected} features, but {got} columns were chosen")
+        }
         _ => err.to_string(),
     };
     Failure::Message(format!("{path}: {msg}"))
@@ -156,14 +163,19 @@ pub fn fit(args: &FitArgs) -> Result<(), Failure> {
             "only one of --labels -, --centroids - and --json can write to stdout".into(),
         ));
     }
-    if args.input.f32 { fit_as::<f32>(args) } else { fit_as::<f64>(args) }
+    if args.input.f32 {
+        fit_as::<f32>(args)
+    } else {
+        fit_as::<f64>(args)
+    }
 }
 
 fn fit_as<T: Number>(args: &FitArgs) -> Result<(), Failure> {
     let columns = args.input.columns.as_deref().map_or(Columns::All, Columns::Given);
     let table: Table<T> = read(&args.input, columns, args.fit.weights.as_ref())?;
     let path = &args.input.data;
-    let rows = RowMajor::new(&table.values, table.n_features()).map_err(|e| library_error(&e, &table, path))?;
+    let rows =
+        RowMajor::new(&table.values, table.n_features()).map_err(|e| library_error(&e, &table, path))?;
     let km = builder::<T>(args.k, &args.fit);
     let bar = spinner(format!("fitting k = {} to {} rows", args.k, table.n_rows()));
     let started = Instant::now();
@@ -234,13 +246,20 @@ pub fn apply(args: &ApplyArgs, distances: bool) -> Result<(), Failure> {
 fn apply_as<T: Number>(args: &ApplyArgs, file: &ModelFile<T>, distances: bool) -> Result<(), Failure> {
     let table = read_for(&args.input, file)?;
     let path = &args.input.data;
-    let rows = RowMajor::new(&table.values, table.n_features()).map_err(|e| library_error(&e, &table, path))?;
+    let rows =
+        RowMajor::new(&table.values, table.n_features()).map_err(|e| library_error(&e, &table, path))?;
     let model = &file.model;
     if distances {
-        let d = model.transform(&rows).map_err(|e| library_error(&e, &table, path))?;
-        output::write_to(args.output.as_deref(), "the distances", |w| output::write_rows(w, &d, model.k()))
+        let d = model
+            .transform(&rows)
+            .map_err(|e| library_error(&e, &table, path))?;
+        output::write_to(args.output.as_deref(), "the distances", |w| {
+            output::write_rows(w, &d, model.k())
+        })
     } else {
-        let labels = model.predict(&rows).map_err(|e| library_error(&e, &table, path))?;
+        let labels = model
+            .predict(&rows)
+            .map_err(|e| library_error(&e, &table, path))?;
         output::write_to(args.output.as_deref(), "the labels", |w| {
             labels.iter().try_for_each(|l| writeln!(w, "{l}"))
         })
@@ -257,18 +276,27 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Failure> {
             "sweep does not take --weights (the validity scores are unweighted)".into(),
         ));
     }
-    if args.input.f32 { sweep_as::<f32>(args) } else { sweep_as::<f64>(args) }
+    if args.input.f32 {
+        sweep_as::<f32>(args)
+    } else {
+        sweep_as::<f64>(args)
+    }
 }
 
 fn sweep_as<T: Number>(args: &SweepArgs) -> Result<(), Failure> {
     let columns = args.input.columns.as_deref().map_or(Columns::All, Columns::Given);
     let table: Table<T> = read(&args.input, columns, None)?;
     let path = &args.input.data;
-    let rows = RowMajor::new(&table.values, table.n_features()).map_err(|e| library_error(&e, &table, path))?;
+    let rows =
+        RowMajor::new(&table.values, table.n_features()).map_err(|e| library_error(&e, &table, path))?;
     let ks = &args.k.0;
     let mut sweep = builder::<T>(ks[0], &args.fit).sweep(ks.iter().copied());
     // 0: every row (a sample as large as the data is the exact silhouette).
-    let sample = if args.silhouette_sample == 0 { table.n_rows().max(3) } else { args.silhouette_sample };
+    let sample = if args.silhouette_sample == 0 {
+        table.n_rows().max(3)
+    } else {
+        args.silhouette_sample
+    };
     sweep = sweep.silhouette_sample(sample, args.fit.seed);
     let bar = spinner(format!("fitting and scoring {} values of k", ks.len()));
     let result = on_threads(args.fit.threads, || sweep.fit(&rows))?;
@@ -285,13 +313,18 @@ fn sweep_as<T: Number>(args: &SweepArgs) -> Result<(), Failure> {
         let json = output::sweep_json(&result, suggested, name);
         output::write_to(None, "the scores", |w| writeln!(w, "{json}"))?;
     } else {
-        output::write_to(None, "the scores", |w| output::sweep_table(w, &result, suggested, name))?;
+        output::write_to(None, "the scores", |w| {
+            output::sweep_table(w, &result, suggested, name)
+        })?;
     }
     if let Some(out) = &args.plot {
         plot::sweep(out, result.scores(), suggested, name)?;
     }
     Ok(())
 }
+
+/// How a row of DATA becomes a point of the picture.
+type Projection = dyn Fn(&[f64]) -> [f64; 2];
 
 /// `k-means plot`.
 pub fn plot(args: &PlotArgs) -> Result<(), Failure> {
@@ -304,9 +337,12 @@ pub fn plot(args: &PlotArgs) -> Result<(), Failure> {
 fn plot_as<T: Number>(args: &PlotArgs, file: &ModelFile<T>) -> Result<(), Failure> {
     let table = read_for(&args.input, file)?;
     let path = &args.input.data;
-    let rows = RowMajor::new(&table.values, table.n_features()).map_err(|e| library_error(&e, &table, path))?;
+    let rows =
+        RowMajor::new(&table.values, table.n_features()).map_err(|e| library_error(&e, &table, path))?;
     let model: &KMeansModel<T> = &file.model;
-    let labels = model.predict(&rows).map_err(|e| library_error(&e, &table, path))?;
+    let labels = model
+        .predict(&rows)
+        .map_err(|e| library_error(&e, &table, path))?;
     let d = table.n_features();
     if d < 2 {
         return Err(Failure::Message(format!(
@@ -320,7 +356,7 @@ fn plot_as<T: Number>(args: &PlotArgs, file: &ModelFile<T>) -> Result<(), Failur
         Some(n) => n.clone(),
         None => format!("column {}", table.columns[i].number),
     };
-    let (project, x_label, y_label): (Box<dyn Fn(&[f64]) -> [f64; 2]>, String, String) = if args.pca {
+    let (project, x_label, y_label): (Box<Projection>, String, String) = if args.pca {
         let pca = Pca::fit(&wide, d);
         let [a, b] = pca.explained;
         let labels = (
@@ -342,14 +378,21 @@ fn plot_as<T: Number>(args: &PlotArgs, file: &ModelFile<T>) -> Result<(), Failur
     // Every `stride`-th row, so that the file stays small and every part of the data is drawn.
     let stride = n.div_ceil(args.max_points);
     let drawn: Vec<usize> = (0..n).step_by(stride).collect();
-    let points: Vec<[f64; 2]> = drawn.iter().map(|&i| project(&wide[i * d..(i + 1) * d])).collect();
+    let points: Vec<[f64; 2]> = drawn
+        .iter()
+        .map(|&i| project(&wide[i * d..(i + 1) * d]))
+        .collect();
     let drawn_labels: Vec<usize> = drawn.iter().map(|&i| labels[i]).collect();
-    let centres: Vec<[f64; 2]> = centroids.chunks_exact(d).map(|c| project(c)).collect();
+    let centres: Vec<[f64; 2]> = centroids.chunks_exact(d).map(&project).collect();
     let mut sizes = vec![0; model.k()];
     for &l in &labels {
         sizes[l] += 1;
     }
-    let sample = if stride > 1 { format!(", every {stride}th drawn") } else { String::new() };
+    let sample = if stride > 1 {
+        format!(", every {stride}th drawn")
+    } else {
+        String::new()
+    };
     let title = format!("k-means clusters: k = {}, {n} rows{sample}", model.k());
     plot::scatter(
         &args.out,

@@ -92,14 +92,40 @@ fn describe(c: &SavedColumn) -> String {
 /// Why a file could not be read.
 #[derive(Debug)]
 pub enum ReadError {
-    Io { line: u64, source: io::Error },
+    Io {
+        line: u64,
+        source: io::Error,
+    },
     Csv(csv::Error),
-    NotANumber { line: u64, column: String, text: String },
-    NotFinite { line: u64, column: String, text: String, ty: &'static str },
-    WrongWidth { line: u64, found: usize, expected: usize, first: u64 },
-    MissingColumn { line: u64, column: usize, width: usize },
-    UnknownName { name: String, names: Vec<String> },
-    NoHeader { name: String },
+    NotANumber {
+        line: u64,
+        column: String,
+        text: String,
+    },
+    NotFinite {
+        line: u64,
+        column: String,
+        text: String,
+        ty: &'static str,
+    },
+    WrongWidth {
+        line: u64,
+        found: usize,
+        expected: usize,
+        first: u64,
+    },
+    MissingColumn {
+        line: u64,
+        column: usize,
+        width: usize,
+    },
+    UnknownName {
+        name: String,
+        names: Vec<String>,
+    },
+    NoHeader {
+        name: String,
+    },
     WeightsClustered,
     NoColumns,
     NoRows,
@@ -120,10 +146,20 @@ impl fmt::Display for ReadError {
                 }
                 Ok(())
             }
-            ReadError::NotFinite { line, column, text, ty } => {
+            ReadError::NotFinite {
+                line,
+                column,
+                text,
+                ty,
+            } => {
                 write!(f, "line {line}, {column}: {text:?} is not a finite {ty}")
             }
-            ReadError::WrongWidth { line, found, expected, first } => write!(
+            ReadError::WrongWidth {
+                line,
+                found,
+                expected,
+                first,
+            } => write!(
                 f,
                 "line {line} has {found} field(s), but line {first} has {expected}; \
                  every row needs the same number of fields"
@@ -224,9 +260,10 @@ fn for_each_record(
         None => loop {
             let start = prefix.len();
             line_no += 1;
-            let n = reader
-                .read_line(&mut prefix)
-                .map_err(|source| ReadError::Io { line: line_no, source })?;
+            let n = reader.read_line(&mut prefix).map_err(|source| ReadError::Io {
+                line: line_no,
+                source,
+            })?;
             if n == 0 || !prefix[start..].trim().is_empty() {
                 break detect_delimiter(&prefix[start..]);
             }
@@ -330,7 +367,10 @@ pub fn read_table<T: Float + FromStr>(
         }
         Ok(value)
     };
-    let mut weight_column = SavedColumn { number: 0, name: None };
+    let mut weight_column = SavedColumn {
+        number: 0,
+        name: None,
+    };
     let delimiter = for_each_record(reader, spec.delimiter, |line, fields| {
         let mut fields = fields.to_vec();
         if first {
@@ -347,16 +387,21 @@ pub fn read_table<T: Float + FromStr>(
             let name_of = |i: usize| names.as_ref().and_then(|n| n.get(i).cloned());
             weight_field = spec.weights.map(|w| resolve(w, names.as_deref())).transpose()?;
             if let Some(w) = weight_field {
-                weight_column = SavedColumn { number: w + 1, name: name_of(w) };
+                weight_column = SavedColumn {
+                    number: w + 1,
+                    name: name_of(w),
+                };
             }
             chosen = match spec.columns {
                 Columns::All => (0..width).filter(|&i| Some(i) != weight_field).collect(),
-                Columns::Given(cols) => {
-                    cols.iter().map(|c| resolve(c, names.as_deref())).collect::<Result<_, _>>()?
-                }
+                Columns::Given(cols) => cols
+                    .iter()
+                    .map(|c| resolve(c, names.as_deref()))
+                    .collect::<Result<_, _>>()?,
                 Columns::Saved(cols) => {
                     let by_name = names.as_ref().is_some_and(|names| {
-                        cols.iter().all(|c| c.name.as_ref().is_some_and(|n| names.contains(n)))
+                        cols.iter()
+                            .all(|c| c.name.as_ref().is_some_and(|n| names.contains(n)))
                     });
                     cols.iter()
                         .map(|c| match (&c.name, by_name) {
@@ -374,7 +419,10 @@ pub fn read_table<T: Float + FromStr>(
             }
             table.columns = chosen
                 .iter()
-                .map(|&i| SavedColumn { number: i + 1, name: name_of(i) })
+                .map(|&i| SavedColumn {
+                    number: i + 1,
+                    name: name_of(i),
+                })
                 .collect();
             if let Some(names) = names {
                 table.header = Some(Header {
@@ -444,9 +492,9 @@ mod tests {
         let header = t.header.as_ref().unwrap();
         assert_eq!((header.line, header.detected), (1, true));
         assert_eq!(header.names, ["x", "y"]);
+        assert_eq!(t.describe_column(1), r#"column 2 ("y")"#);
         assert_eq!((t.n_features(), t.values), (2, vec![1.0, 2.0, 3.5, -40.0]));
         assert_eq!(t.lines, [2, 3]);
-        assert_eq!(t.describe_column(1), r#"column 2 ("y")"#);
     }
 
     #[test]
@@ -467,11 +515,22 @@ mod tests {
     #[test]
     fn bad_values_name_line_and_column() {
         let err = read("x,y\n1,2\n\n3,abc\n").unwrap_err();
-        assert_eq!(err.to_string(), r#"line 4, column 2 ("y"): "abc" is not a number"#);
+        assert_eq!(
+            err.to_string(),
+            r#"line 4, column 2 ("y"): "abc" is not a number"#
+        );
         let err = read("1 2\n3 nan\n").unwrap_err();
         assert_eq!(err.to_string(), r#"line 2, column 2: "nan" is not a finite f64"#);
         let err = read("a,b\n1,2\n3\n").unwrap_err();
-        assert!(matches!(err, ReadError::WrongWidth { line: 3, found: 1, expected: 2, first: 1 }));
+        assert!(matches!(
+            err,
+            ReadError::WrongWidth {
+                line: 3,
+                found: 1,
+                expected: 2,
+                first: 1
+            }
+        ));
         let err = read("1,2\n3,\n").unwrap_err();
         assert!(matches!(err, ReadError::NotANumber { line: 2, .. }), "{err:?}");
         assert!(matches!(read("x\n\n"), Err(ReadError::NoRows)));
@@ -496,11 +555,17 @@ mod tests {
 
     #[test]
     fn header_flags_decide() {
-        let forced = ReadSpec { header: Some(true), ..ALL };
+        let forced = ReadSpec {
+            header: Some(true),
+            ..ALL
+        };
         let t = read_with("1,2\n3,4\n", &forced).unwrap();
         assert_eq!(t.header.as_ref().map(|h| h.detected), Some(false));
         assert_eq!(t.values, [3.0, 4.0]);
-        let data = ReadSpec { header: Some(false), ..ALL };
+        let data = ReadSpec {
+            header: Some(false),
+            ..ALL
+        };
         let err = read_with("x,y\n3,4\n", &data).unwrap_err();
         assert_eq!(err.to_string(), r#"line 1, column 1: "x" is not a number"#);
     }
@@ -510,34 +575,73 @@ mod tests {
         let text = "id,x,w,y\na,1,2,3\nb,4,5,6\n";
         let cols = [ColumnRef::Name("y".into()), ColumnRef::Number(2)];
         let w = ColumnRef::Name("w".into());
-        let spec = ReadSpec { columns: Columns::Given(&cols), weights: Some(&w), ..ALL };
+        let spec = ReadSpec {
+            columns: Columns::Given(&cols),
+            weights: Some(&w),
+            ..ALL
+        };
         let t = read_with(text, &spec).unwrap();
         assert_eq!(t.values, [3.0, 1.0, 6.0, 4.0]);
         assert_eq!(t.weights, Some(vec![2.0, 5.0]));
-        assert_eq!(t.columns[0], SavedColumn { number: 4, name: Some("y".into()) });
+        assert_eq!(
+            t.columns[0],
+            SavedColumn {
+                number: 4,
+                name: Some("y".into())
+            }
+        );
         // Every column but the weights by default: the id column is then an error.
-        let spec = ReadSpec { weights: Some(&w), ..ALL };
+        let spec = ReadSpec {
+            weights: Some(&w),
+            ..ALL
+        };
         let err = read_with(text, &spec).unwrap_err();
         assert_eq!(err.to_string(), r#"line 2, column 1 ("id"): "a" is not a number"#);
         let missing = [ColumnRef::Name("z".into())];
-        let spec = ReadSpec { columns: Columns::Given(&missing), ..ALL };
-        assert!(matches!(read_with(text, &spec), Err(ReadError::UnknownName { .. })));
+        let spec = ReadSpec {
+            columns: Columns::Given(&missing),
+            ..ALL
+        };
+        assert!(matches!(
+            read_with(text, &spec),
+            Err(ReadError::UnknownName { .. })
+        ));
         assert!(matches!(
             read_with("1 2\n", &spec),
             Err(ReadError::NoHeader { .. })
         ));
         let far = [ColumnRef::Number(9)];
-        let spec = ReadSpec { columns: Columns::Given(&far), ..ALL };
-        assert!(matches!(read_with("1 2\n", &spec), Err(ReadError::MissingColumn { line: 1, column: 9, .. })));
+        let spec = ReadSpec {
+            columns: Columns::Given(&far),
+            ..ALL
+        };
+        assert!(matches!(
+            read_with("1 2\n", &spec),
+            Err(ReadError::MissingColumn {
+                line: 1,
+                column: 9,
+                ..
+            })
+        ));
         let both = [ColumnRef::Name("w".into())];
-        let spec = ReadSpec { columns: Columns::Given(&both), weights: Some(&w), ..ALL };
+        let spec = ReadSpec {
+            columns: Columns::Given(&both),
+            weights: Some(&w),
+            ..ALL
+        };
         assert!(matches!(read_with(text, &spec), Err(ReadError::WeightsClustered)));
     }
 
     #[test]
     fn saved_columns_by_name_then_by_number() {
-        let saved = [SavedColumn { number: 1, name: Some("y".into()) }];
-        let spec = ReadSpec { columns: Columns::Saved(&saved), ..ALL };
+        let saved = [SavedColumn {
+            number: 1,
+            name: Some("y".into()),
+        }];
+        let spec = ReadSpec {
+            columns: Columns::Saved(&saved),
+            ..ALL
+        };
         // The header holds "y" (now second): by name.
         assert_eq!(read_with("x,y\n1,2\n", &spec).unwrap().values, [2.0]);
         // No header: by number.
@@ -569,6 +673,11 @@ mod tests {
         let t: Table<f64> = read_table(maybe_gunzip(slow).unwrap(), &ALL).unwrap();
         assert_eq!(t.values, [1.0, 2.0, 3.0, 4.0]);
         let one = BufReader::new(Trickle(b"7".to_vec(), 0));
-        assert_eq!(read_table::<f64>(maybe_gunzip(one).unwrap(), &ALL).unwrap().values, [7.0]);
+        assert_eq!(
+            read_table::<f64>(maybe_gunzip(one).unwrap(), &ALL)
+                .unwrap()
+                .values,
+            [7.0]
+        );
     }
 }

@@ -29,7 +29,10 @@ pub struct ModelFile<T: Float> {
     pub float: String,
     /// The columns of the training file, in the model's feature order.
     pub columns: Vec<SavedColumn>,
-    #[serde(bound(deserialize = "T: Float + Deserialize<'de>", serialize = "T: Float + Serialize"))]
+    #[serde(bound(
+        deserialize = "T: Float + Deserialize<'de>",
+        serialize = "T: Float + Serialize"
+    ))]
     pub model: KMeansModel<T>,
 }
 
@@ -97,13 +100,23 @@ mod tests {
     fn a_model_round_trips_and_bad_files_are_refused() {
         let dir = std::env::temp_dir().join(format!("k-means-cli-test-{}", std::process::id()));
         fs::create_dir_all(&dir).unwrap();
-        let model = k_means::KMeans::new(2).fit(&vec![[0.0_f32, 1.0], [0.5, 1.0], [9.0, 2.0]]).unwrap();
+        let model = k_means::KMeans::new(2)
+            .fit(&vec![[0.0_f32, 1.0], [0.5, 1.0], [9.0, 2.0]])
+            .unwrap();
         let columns = vec![
-            SavedColumn { number: 1, name: Some("x".into()) },
-            SavedColumn { number: 3, name: None },
+            SavedColumn {
+                number: 1,
+                name: Some("x".into()),
+            },
+            SavedColumn {
+                number: 3,
+                name: None,
+            },
         ];
         let path = dir.join("model.json");
-        ModelFile::new(model.clone(), columns.clone()).save(&path).unwrap();
+        ModelFile::new(model.clone(), columns.clone())
+            .save(&path)
+            .unwrap();
         let AnyModel::F32(back) = load(&path).unwrap() else {
             panic!("not f32")
         };
@@ -118,7 +131,11 @@ mod tests {
         let text = fs::read_to_string(&path).unwrap().replace("\"k\": 2", "\"k\": 3");
         fs::write(&other, text).unwrap();
         assert!(load(&other).unwrap_err().contains("invalid model"));
-        assert!(load(&dir.join("absent.json")).unwrap_err().contains("cannot read"));
+        assert!(
+            load(&dir.join("absent.json"))
+                .unwrap_err()
+                .contains("cannot read")
+        );
         fs::remove_dir_all(&dir).unwrap();
     }
 }

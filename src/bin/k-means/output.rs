@@ -69,7 +69,10 @@ pub fn write_rows<T: Float>(w: &mut dyn Write, values: &[T], width: usize) -> io
 
 /// A CSV header of the columns' names, if every column has one.
 pub fn header_line(columns: &[SavedColumn]) -> Option<String> {
-    let names: Option<Vec<String>> = columns.iter().map(|c| c.name.as_ref().map(|n| csv_field(n))).collect();
+    let names: Option<Vec<String>> = columns
+        .iter()
+        .map(|c| c.name.as_ref().map(|n| csv_field(n)))
+        .collect();
     names.map(|n| n.join(","))
 }
 
@@ -96,7 +99,12 @@ impl<T: Float> fmt::Display for Summary<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let m = self.model;
         writeln!(f, "file           {}", self.file.display())?;
-        writeln!(f, "rows           {}{}", self.rows, if self.weighted { " (weighted)" } else { "" })?;
+        writeln!(
+            f,
+            "rows           {}{}",
+            self.rows,
+            if self.weighted { " (weighted)" } else { "" }
+        )?;
         writeln!(f, "features       {}", m.n_features())?;
         writeln!(f, "k              {}", m.k())?;
         writeln!(f, "iterations     {}", m.n_iter())?;
@@ -133,7 +141,12 @@ fn cell(v: Option<f64>, width: usize) -> String {
 }
 
 /// The sweep as a table, one line per k, and the suggested k.
-pub fn sweep_table(w: &mut dyn Write, sweep: &SweepResult, suggested: Option<usize>, rule: &str) -> io::Result<()> {
+pub fn sweep_table(
+    w: &mut dyn Write,
+    sweep: &SweepResult,
+    suggested: Option<usize>,
+    rule: &str,
+) -> io::Result<()> {
     writeln!(
         w,
         "{:>5} {:>14} {:>11} {:>18} {:>15} {:>10}",
@@ -203,9 +216,24 @@ mod tests {
         let mut out = Vec::new();
         write_rows(&mut out, &[1.5_f64, -2.0, 0.1, 3.0], 2).unwrap();
         assert_eq!(String::from_utf8(out).unwrap(), "1.5,-2\n0.1,3\n");
-        let named = |n: &str| SavedColumn { number: 1, name: Some(n.into()) };
-        assert_eq!(header_line(&[named("x"), named("a,\"b\"")]).as_deref(), Some("x,\"a,\"\"b\"\"\""));
-        assert_eq!(header_line(&[named("x"), SavedColumn { number: 2, name: None }]), None);
+        let named = |n: &str| SavedColumn {
+            number: 1,
+            name: Some(n.into()),
+        };
+        assert_eq!(
+            header_line(&[named("x"), named("a,\"b\"")]).as_deref(),
+            Some("x,\"a,\"\"b\"\"\"")
+        );
+        assert_eq!(
+            header_line(&[
+                named("x"),
+                SavedColumn {
+                    number: 2,
+                    name: None
+                }
+            ]),
+            None
+        );
     }
 
     #[test]

@@ -52,7 +52,13 @@ impl Pca {
         }
         let second = top_eigenvector(&cov, d);
         let l2 = rayleigh(&cov, &second, d);
-        let fraction = |l: f64| if total > 0.0 { (l / total).clamp(0.0, 1.0) } else { 0.0 };
+        let fraction = |l: f64| {
+            if total > 0.0 {
+                (l / total).clamp(0.0, 1.0)
+            } else {
+                0.0
+            }
+        };
         Pca {
             mean,
             axes: [first, second],
@@ -62,13 +68,21 @@ impl Pca {
 
     /// The coordinates of `row` on the two axes.
     pub fn project(&self, row: &[f64]) -> [f64; 2] {
-        let along = |axis: &[f64]| row.iter().zip(&self.mean).zip(axis).map(|((v, m), a)| (v - m) * a).sum();
+        let along = |axis: &[f64]| {
+            row.iter()
+                .zip(&self.mean)
+                .zip(axis)
+                .map(|((v, m), a)| (v - m) * a)
+                .sum()
+        };
         [along(&self.axes[0]), along(&self.axes[1])]
     }
 }
 
 fn mat_vec(m: &[f64], v: &[f64], d: usize) -> Vec<f64> {
-    m.chunks_exact(d).map(|row| row.iter().zip(v).map(|(a, b)| a * b).sum()).collect()
+    m.chunks_exact(d)
+        .map(|row| row.iter().zip(v).map(|(a, b)| a * b).sum())
+        .collect()
 }
 
 fn rayleigh(m: &[f64], v: &[f64], d: usize) -> f64 {
@@ -93,7 +107,10 @@ fn top_eigenvector(m: &[f64], d: usize) -> Vec<f64> {
             break;
         }
     }
-    let largest = v.iter().copied().fold(0.0, |a: f64, b| if b.abs() > a.abs() { b } else { a });
+    let largest = v
+        .iter()
+        .copied()
+        .fold(0.0, |a: f64, b| if b.abs() > a.abs() { b } else { a });
     if largest < 0.0 {
         v.iter_mut().for_each(|x| *x = -*x);
     }

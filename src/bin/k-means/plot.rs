@@ -119,18 +119,26 @@ pub fn scatter(path: &Path, plot: &Scatter<'_>) -> Result<(), String> {
     let shown = k.min(LEGEND_ENTRIES);
     let mut y = 60;
     for (j, size) in plot.sizes.iter().enumerate().take(shown) {
-        legend.draw(&Circle::new((16, y), 6, colour(j).filled())).map_err(&err)?;
+        legend
+            .draw(&Circle::new((16, y), 6, colour(j).filled()))
+            .map_err(&err)?;
         let text = format!("cluster {j} ({size})");
-        legend.draw(&Text::new(text, (30, y - 8), style.clone())).map_err(&err)?;
+        legend
+            .draw(&Text::new(text, (30, y - 8), style.clone()))
+            .map_err(&err)?;
         y += 24;
     }
     if shown < k {
         let text = format!("… {} more", k - shown);
-        legend.draw(&Text::new(text, (30, y - 8), style.clone())).map_err(&err)?;
+        legend
+            .draw(&Text::new(text, (30, y - 8), style.clone()))
+            .map_err(&err)?;
         y += 24;
     }
     centroid_mark(&legend, (16, y)).map_err(&err)?;
-    legend.draw(&Text::new("centroid", (30, y - 8), style)).map_err(&err)?;
+    legend
+        .draw(&Text::new("centroid", (30, y - 8), style))
+        .map_err(&err)?;
     root.present().map_err(&err)
 }
 
@@ -147,7 +155,12 @@ pub fn sweep(
     root.fill(&WHITE).map_err(&err)?;
     let k_lo = scores.first().map_or(1, |s| s.k);
     let k_hi = scores.last().map_or(2, |s| s.k).max(k_lo + 1);
-    let inertia_hi = scores.iter().map(|s| s.inertia).fold(0.0, f64::max).max(f64::MIN_POSITIVE) * 1.05;
+    let inertia_hi = scores
+        .iter()
+        .map(|s| s.inertia)
+        .fold(0.0, f64::max)
+        .max(f64::MIN_POSITIVE)
+        * 1.05;
     let silhouettes: Vec<(usize, f64)> = scores.iter().filter_map(|s| Some((s.k, s.silhouette?))).collect();
     let s_lo = silhouettes.iter().map(|s| s.1).fold(0.0, f64::min);
     let s_hi = silhouettes.iter().map(|s| s.1).fold(0.0, f64::max);
@@ -191,7 +204,10 @@ pub fn sweep(
     if let Some(k) = suggested {
         let grey = RGBColor(0x99, 0x99, 0x99);
         chart
-            .draw_series(LineSeries::new([(k as f64, 0.0), (k as f64, inertia_hi)], grey.stroke_width(2)))
+            .draw_series(LineSeries::new(
+                [(k as f64, 0.0), (k as f64, inertia_hi)],
+                grey.stroke_width(2),
+            ))
             .map_err(&err)?
             .label(format!("suggested k = {k}"))
             .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], grey.stroke_width(2)));
