@@ -96,7 +96,7 @@ pub enum ReadError {
         line: u64,
         source: io::Error,
     },
-    Csv(csv::Error),
+    NotUtf8 { line: u64 },
     NotANumber {
         line: u64,
         column: String,
@@ -135,10 +135,7 @@ impl fmt::Display for ReadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ReadError::Io { line, source } => write!(f, "line {line}: {source}"),
-            ReadError::Csv(e) => match e.position() {
-                Some(p) => write!(f, "line {}: {e}", p.line()),
-                None => write!(f, "{e}"),
-            },
+            ReadError::NotUtf8 { line } => write!(f, "line {line} is not UTF-8 text"),
             ReadError::NotANumber { line, column, text } => {
                 write!(f, "line {line}, {column}: {text:?} is not a number")?;
                 if looks_like_decimal_comma(text) {
@@ -272,21 +269,71 @@ fn for_each_record(
     let reader = io::Cursor::new(prefix.into_bytes()).chain(reader);
     match delimiter {
         Delimiter::Byte(b) => {
-            let mut csv = csv::ReaderBuilder::new()
-                .has_headers(false)
-                .flexible(true)
-                .delimiter(b)
-                .trim(csv::Trim::All)
-                .from_reader(reader);
-            let mut record = csv::StringRecord::new();
-            while csv.read_record(&mut record).map_err(ReadError::Csv)? {
-                let line = record.position().map_or(0, csv::Position::line);
-                let fields: Vec<&str> = record.iter().collect();
-                // The csv crate skips empty lines; a line of only separators is blank too.
-                if fields.iter().all(|f| f.is_empty()) {
-                    continue;
+            // csv-core (the csv crate's parser) fed one line at a time, so that the line of
+            // every record is known exactly (the csv crate's record positions count from where
+            // a read started, before the blank lines and the `\n` of a CRLF it skips).
+            let mut parser = csv_core::ReaderBuilder::new().delimiter(b).build();
+            let mut reader = BufReader::new(reader);
+            let mut bytes = Vec::new();
+            let mut out = vec![0u8; 4096];
+            let mut ends = vec![0usize; 64];
+            let (mut n_out, mut n_ends) = (0, 0);
+            let (mut line, mut record_line) = (0, 0);
+            // Whether bytes other than line breaks were fed since the last record ended: then
+            // a record is open (a quoted field may go on over the next line).
+            let mut open = false;
+            loop {
+                bytes.clear();
+                let n = reader
+                    .read_until(b'\n', &mut bytes)
+                    .map_err(|source| ReadError::Io { line: line + 1, source })?;
+                let eof = n == 0;
+                if !eof {
+                    line += 1;
+                    if !open && bytes.iter().all(u8::is_ascii_whitespace) {
+                        continue;
+                    }
                 }
-                each(line, &fields)?;
+                let mut input: &[u8] = &bytes;
+                loop {
+                    let (result, n_in, o, e) =
+                        parser.read_record(input, &mut out[n_out..], &mut ends[n_ends..]);
+                    if !open && input[..n_in].iter().any(|c| !matches!(c, b'\r' | b'\n')) {
+                        open = true;
+                        record_line = line;
+                    }
+                    input = &input[n_in..];
+                    n_out += o;
+                    n_ends += e;
+                    match result {
+                        csv_core::ReadRecordResult::InputEmpty => break,
+                        csv_core::ReadRecordResult::OutputFull => out.resize(out.len() * 2, 0),
+                        csv_core::ReadRecordResult::OutputEndsFull => ends.resize(ends.len() * 2, 0),
+                        csv_core::ReadRecordResult::Record => {
+                            let text = std::str::from_utf8(&out[..n_out])
+                                .map_err(|_| ReadError::NotUtf8 { line: record_line })?;
+                            let mut start = 0;
+                            let fields: Vec<&str> = ends[..n_ends]
+                                .iter()
+                                .map(|&end| {
+                                    let field = text[start..end].trim();
+                                    start = end;
+                                    field
+                                })
+                                .collect();
+                            (n_out, n_ends, open) = (0, 0, false);
+                            // A line of only separators is blank too.
+                            if !fields.iter().all(|f| f.is_empty()) {
+                                each(record_line, &fields)?;
+                            }
+                            // Empty input tells csv-core the data has ended: only at the end.
+                            if input.is_empty() && !eof {
+                                break;
+                            }
+                        }
+                        csv_core::ReadRecordResult::End => return Ok(delimiter),
+                    }
+                }
             }
         }
         Delimiter::Whitespace => {
@@ -510,6 +557,15 @@ mod tests {
         let t = read("1.5; 2.5\n3;4\n").unwrap();
         assert_eq!(t.delimiter, Delimiter::Byte(b';'));
         assert_eq!(t.values, [1.5, 2.5, 3.0, 4.0]);
+    }
+
+    #[test]
+    fn a_quoted_field_over_two_lines_keeps_the_line_numbers() {
+        let t = read("x,\"second\nname\"\n1,2\n\n3,4\n").unwrap();
+        assert_eq!(t.header.as_ref().unwrap().names, ["x", "second\nname"]);
+        assert_eq!((t.values, t.lines), (vec![1.0, 2.0, 3.0, 4.0], vec![3, 5]));
+        let err = read("a;b\r\n\r\n1;2\r\n3;\"x\"\r\n").unwrap_err();
+        assert_eq!(err.to_string(), r#"line 4, column 2 ("b"): "x" is not a number"#);
     }
 
     #[test]

@@ -135,8 +135,9 @@ mod tests {
         let mut values = Vec::new();
         for i in 0..50 {
             let t = i as f64 - 25.0;
-            let s = if i % 2 == 0 { 0.5 } else { -0.5 };
-            values.extend([t + s + 3.0, t - s - 1.0, 7.0]);
+            for s in [0.5, -0.5] {
+                values.extend([t + s + 3.0, t - s - 1.0, 7.0]);
+            }
         }
         let pca = Pca::fit(&values, 3);
         let h = std::f64::consts::FRAC_1_SQRT_2;

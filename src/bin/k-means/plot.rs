@@ -57,8 +57,11 @@ fn square_window(points: impl Iterator<Item = [f64; 2]>) -> (Range<f64>, Range<f
             hi[a] = hi[a].max(p[a]);
         }
     }
-    let span = (hi[0] - lo[0]).max(hi[1] - lo[1]).max(f64::MIN_POSITIVE.sqrt()) * 1.1;
     let centre = [lo[0].midpoint(hi[0]), lo[1].midpoint(hi[1])];
+    // All points in one place (or nearly, for the resolution of the numbers): a window of a
+    // tenth of their magnitude, or of 1 around 0, rather than an empty one.
+    let magnitude = centre[0].abs().max(centre[1].abs()).max(1.0);
+    let span = ((hi[0] - lo[0]).max(hi[1] - lo[1]) * 1.1).max(magnitude * 1e-6);
     (
         centre[0] - span / 2.0..centre[0] + span / 2.0,
         centre[1] - span / 2.0..centre[1] + span / 2.0,
