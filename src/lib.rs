@@ -79,6 +79,9 @@
 //! * `arrow`: `fit`, `predict`, `transform` on an Arrow `FixedSizeListArray` of `f32`/`f64`
 //!   (read in place) or a `RecordBatch` of float columns (copied once); nulls are errors that
 //!   name the row and column.
+//! * `cli`: the `k-means` program (`cargo install k-means --features cli`): `fit`, `predict`,
+//!   `transform`, `sweep` and `plot` on CSV or text files. Adds nothing to the library; its
+//!   dependencies (clap, csv-core, flate2, indicatif, plotters, serde_json) are the program's.
 //!
 //! [`rand`] is re-exported, so an RNG for [`initialize_random_centroids`] can be named without
 //! depending on the same `rand` version by hand.

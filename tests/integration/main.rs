@@ -14,9 +14,12 @@
 //!   buffer of the same rows; ragged rows are errors.
 //! * `inference`: `predict_one`, `score`, `fit_predict`; saved models (serde) that do not grow
 //!   with the training data.
+//! * `cli` (feature `cli`): the `k-means` program run as a user runs it, on generated files.
 
 mod api;
 mod checkpoints;
+#[cfg(feature = "cli")]
+mod cli;
 mod determinism;
 mod errors;
 mod inference;

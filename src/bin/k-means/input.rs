@@ -96,7 +96,9 @@ pub enum ReadError {
         line: u64,
         source: io::Error,
     },
-    NotUtf8 { line: u64 },
+    NotUtf8 {
+        line: u64,
+    },
     NotANumber {
         line: u64,
         column: String,
@@ -286,7 +288,10 @@ fn for_each_record(
                 bytes.clear();
                 let n = reader
                     .read_until(b'\n', &mut bytes)
-                    .map_err(|source| ReadError::Io { line: line + 1, source })?;
+                    .map_err(|source| ReadError::Io {
+                        line: line + 1,
+                        source,
+                    })?;
                 let eof = n == 0;
                 if !eof {
                     line += 1;
