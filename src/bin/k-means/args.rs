@@ -107,11 +107,12 @@ pub struct FitOptions {
     /// depend on it.
     #[arg(long, value_parser = at_least_one, value_name = "N")]
     pub threads: Option<usize>,
-    /// Weigh every row by the number in this column (name or 1-based number); the column is
-    /// not clustered unless `--columns` names it.
+    /// Weigh every row by the number in this column (name or 1-based number; finite, ≥ 0);
+    /// the column is not clustered.
     #[arg(long, value_name = "COLUMN")]
     pub weights: Option<ColumnRef>,
-    /// Spherical k-means (cosine similarity on rows scaled to unit length).
+    /// Spherical k-means (cosine similarity on rows scaled to unit length): not available in
+    /// this build (the library has no spherical k-means yet); refused with a message.
     #[arg(long)]
     pub spherical: bool,
 }
