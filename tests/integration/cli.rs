@@ -150,6 +150,26 @@ fn sweep_suggests_the_blobs_k_and_plots_write_svg() {
             "--pca",
         ],
     ));
+    // 500 rows, at most 100 drawn: every 5th, and the title says so.
+    stdout(&run(
+        &dir,
+        &[
+            "plot",
+            "blobs.csv",
+            "--model",
+            "m.json",
+            "--out",
+            "few.svg",
+            "--max-points",
+            "100",
+        ],
+    ));
+    let few = std::fs::read_to_string(dir.join("few.svg")).unwrap();
+    assert!(few.contains("500 rows, 1 in 5 drawn"));
+    assert!(
+        few.matches("<circle").count() < 200,
+        "at most 100 dots and the legend's"
+    );
     for svg in ["elbow.svg", "clusters.svg"] {
         let text = std::fs::read_to_string(dir.join(svg)).unwrap();
         assert!(text.starts_with("<svg") || text.contains("\n<svg"), "{svg}");

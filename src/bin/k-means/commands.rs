@@ -389,7 +389,7 @@ fn plot_as<T: Number>(args: &PlotArgs, file: &ModelFile<T>) -> Result<(), Failur
         sizes[l] += 1;
     }
     let sample = if stride > 1 {
-        format!(", every {stride}th drawn")
+        format!(", 1 in {stride} drawn")
     } else {
         String::new()
     };
