@@ -72,6 +72,25 @@ fn fit_labels_equal_the_library_and_predict_from_the_saved_model() {
         .unwrap();
     assert_eq!(labels, model.labels());
 
+    let json = stdout(&run(
+        &dir,
+        &[
+            "fit",
+            "blobs.csv",
+            "-k",
+            "5",
+            "--columns",
+            "a,b,c",
+            "--seed",
+            "5",
+            "--json",
+        ],
+    ));
+    let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(json["inertia"], model.inertia());
+    assert_eq!(json["cluster_sizes"], serde_json::json!(model.cluster_sizes()));
+    assert_eq!(json["columns"][0], serde_json::json!({"number": 2, "name": "a"}));
+
     let predicted = stdout(&run(&dir, &["predict", "--model", "m.json", "blobs.csv"]));
     let predicted: Vec<usize> = predicted.lines().map(|l| l.parse().unwrap()).collect();
     assert_eq!(predicted, labels);

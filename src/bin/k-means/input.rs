@@ -574,6 +574,26 @@ mod tests {
     }
 
     #[test]
+    fn a_given_delimiter_is_used() {
+        let tab = ReadSpec {
+            delimiter: Some(Delimiter::Byte(b'\t')),
+            ..ALL
+        };
+        let t = read_with("a b\tc\n1\t2\n", &tab).unwrap();
+        assert_eq!(t.header.as_ref().unwrap().names, ["a b", "c"]);
+        assert_eq!(t.values, [1.0, 2.0]);
+        // An empty field between two tabs is a missing value, not a narrower row.
+        let err = read_with("1\t\t2\n", &tab).unwrap_err();
+        assert_eq!(err.to_string(), r#"line 1, column 2: "" is not a number"#);
+        let blanks = ReadSpec {
+            delimiter: Some(Delimiter::Whitespace),
+            ..ALL
+        };
+        let err = read_with("1,5 2\n", &blanks).unwrap_err();
+        assert!(err.to_string().contains("decimal comma"), "{err}");
+    }
+
+    #[test]
     fn bad_values_name_line_and_column() {
         let err = read("x,y\n1,2\n\n3,abc\n").unwrap_err();
         assert_eq!(
