@@ -189,7 +189,7 @@ pub fn sweep(
         .y_desc("inertia (sum of squared distances)")
         .x_labels(span.min(20) + 1)
         .x_label_formatter(&|x| format!("{}", x.round()))
-        .y_label_formatter(&|y| format!("{y:.3e}"))
+        .y_label_formatter(&|y| tick_label(*y))
         .label_style(("sans-serif", 14))
         .axis_desc_style(("sans-serif", 16))
         .light_line_style(RGBColor(0xf0, 0xf0, 0xf0))
@@ -244,9 +244,35 @@ pub fn sweep(
     root.present().map_err(&err)
 }
 
+/// A tick label: plain digits for moderate magnitudes (`45000`, `0.25`), scientific notation
+/// for the rest (`1.2e7`), without trailing zeros.
+fn tick_label(v: f64) -> String {
+    let a = v.abs();
+    if a == 0.0 {
+        "0".into()
+    } else if (1e-3..1e6).contains(&a) {
+        let text = format!("{v:.3}");
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        let text = format!("{v:.2e}");
+        let (mantissa, exponent) = text.split_once('e').unwrap_or((&text, "0"));
+        let mantissa = mantissa.trim_end_matches('0').trim_end_matches('.');
+        format!("{mantissa}e{exponent}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tick_labels_are_short() {
+        assert_eq!(tick_label(0.0), "0");
+        assert_eq!(tick_label(45000.0), "45000");
+        assert_eq!(tick_label(0.25), "0.25");
+        assert_eq!(tick_label(12_000_000.0), "1.2e7");
+        assert_eq!(tick_label(-0.0001), "-1e-4");
+    }
 
     #[test]
     fn the_window_is_square_and_holds_every_point() {
