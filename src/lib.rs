@@ -84,7 +84,7 @@
 //! depending on the same `rand` version by hand.
 #![deny(missing_docs)]
 // The only unsafe code is the dispatch to the `#[target_feature]` kernel copies, allowed in
-// `kernels/backend.rs` alone.
+// `kernels/backend.rs` alone, and the memory mapping of `RawFile`, in `source/mapping.rs`.
 #![deny(unsafe_code)]
 #![doc(test(attr(deny(warnings))))]
 
@@ -104,6 +104,7 @@ mod model;
 mod parallel;
 mod part;
 mod refine;
+mod source;
 mod steps;
 mod sums;
 mod sweep;
@@ -129,6 +130,7 @@ pub use model::WithLabels;
 /// `k_means::rand::rngs::Xoshiro256PlusPlus` is the generator `fit` uses.
 pub use rand;
 pub use refine::Refine;
+pub use source::{RawFile, RowSource};
 pub use steps::{
     closest_centroid, compute_means, create_clusters, euclidean_distance, initialize_random_centroids,
     squared_euclidean_distance,
