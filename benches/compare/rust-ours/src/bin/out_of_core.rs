@@ -11,12 +11,13 @@
 //! ```
 //!
 //! `generate` writes make_blobs-like rows (`--centers` centres uniform in [−10, 10]^d, row i
-//! from centre i mod centers, plus N(0, 2²) noise per value) as little-endian f32, in blocks
+//! from centre i mod centers, plus N(0, 5²) noise per value: overlapping blobs) as little-endian f32, in blocks
 //! of 2¹⁶ rows, each from its own seeded stream: the file is the same for any thread count.
 //!
 //! `source` fits the whole file with `fit_source` (memory-mapped, resident pages released as
 //! it goes); `memory` reads the first `--rows` rows into memory and fits them with `fit`. Both
-//! use Lloyd, `Refine::None`, and a precomputed start (the file's first k rows), so that a fit
+//! use Lloyd, `Refine::None`, and a precomputed start (rows 0, 2, 4, …, 2(k − 1) of the file: two
+//! rows of each of k/2 blobs, so that Lloyd needs many iterations), so that a fit
 //! is validation, iterations and a final pass, and time two fits, `--iters a,b` iterations (the
 //! tolerance 0 and `max_iter`), whose difference divided by b − a is the time of one iteration.
 
@@ -92,9 +93,9 @@ fn generate(args: &[String]) {
                     let c = (b * BLOCK_ROWS + r) % k;
                     for f in (0..d).step_by(2) {
                         let (x, y) = rng.normals();
-                        out.extend_from_slice(&((centers[c * d + f] + 2.0 * x) as f32).to_le_bytes());
+                        out.extend_from_slice(&((centers[c * d + f] + 5.0 * x) as f32).to_le_bytes());
                         if f + 1 < d {
-                            out.extend_from_slice(&((centers[c * d + f + 1] + 2.0 * y) as f32).to_le_bytes());
+                            out.extend_from_slice(&((centers[c * d + f + 1] + 5.0 * y) as f32).to_le_bytes());
                         }
                     }
                 }
@@ -150,8 +151,9 @@ fn main() {
         .map(|s| s.parse().expect("--iters is a,b"))
         .collect();
     let source = RawFile::<f32>::open(&input, d).expect("--input is whole rows of --features f32");
-    let mut start = vec![0.0_f32; k * d];
-    source.read_rows(0, &mut start).expect("readable");
+    let mut first = vec![0.0_f32; 2 * k * d];
+    source.read_rows(0, &mut first).expect("readable");
+    let start: Vec<f32> = first.chunks_exact(d).step_by(2).flatten().copied().collect();
     let km = KMeans::new(k)
         .algorithm(Algorithm::Lloyd)
         .init(Init::Precomputed(start))
