@@ -20,6 +20,8 @@
 //! [`KMeansModel`] with the centroids, labels, inertia and what the run did, which can
 //! [`predict`](KMeansModel::predict), [`predict_one`](KMeansModel::predict_one),
 //! [`transform`](KMeansModel::transform) and [`score`](KMeansModel::score) new data.
+//! [`KMeans::fit_source`] fits a [`RowSource`] (a [`RawFile`] of raw f32/f64 values larger
+//! than memory, fitted in place) to the model `fit` gives on the same rows, bit for bit.
 //!
 //! * **Exact.** Labels are certified equal to a direct f64 nearest-centroid computation (ties to
 //!   the lowest index) even though the kernel computes `½‖c‖² − x·c` with SIMD FMAs in the data's

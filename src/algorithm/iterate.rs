@@ -111,16 +111,14 @@ pub(crate) fn run_from<T: Float>(
                 running = Some(sums.clone());
                 sums
             }
-            None => {
-                assign_all(
-                    rows,
-                    &state.centroids,
-                    &mut labels,
-                    &mut [],
-                    None,
-                    Some((frame, part.weights)),
-                )
-            }
+            None => assign_all(
+                rows,
+                &state.centroids,
+                &mut labels,
+                &mut [],
+                None,
+                Some((frame, part.weights)),
+            ),
         };
         let shift = update::next_centroids(part, &labels, &state.centroids, &mut acc, frame, &mut next)?;
         std::mem::swap(&mut state.previous, &mut state.centroids);

@@ -69,3 +69,23 @@ impl Drop for Mapping {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Mapping;
+
+    #[test]
+    fn released_pages_read_back_the_same_values() {
+        let values: Vec<f64> = (0..100_000).map(|i| f64::from(i) * 0.5 - 3.0).collect();
+        let path = std::env::temp_dir().join(format!("k-means-mapping-{}.f64", std::process::id()));
+        let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
+        std::fs::write(&path, &bytes).unwrap();
+        let file = std::fs::File::open(&path).unwrap();
+        let mapping = Mapping::of(&file, bytes.len()).unwrap();
+        assert_eq!(mapping.as_values::<f64>(), &values[..]);
+        mapping.release();
+        assert_eq!(mapping.as_values::<f64>(), &values[..]);
+        drop(mapping);
+        std::fs::remove_file(&path).unwrap();
+    }
+}

@@ -132,14 +132,15 @@ impl<T: Float> KMeans<T> {
     /// When the source lends its rows in place ([`RowSource::in_place`]: a [`RawFile`] on
     /// unix, memory-mapped), the fit reads them there, and calls
     /// [`release_resident`](RowSource::release_resident) every 20 ms so that the rows it has
-    /// read do not accumulate in its resident memory. Its memory is then O(k·d) plus a window
-    /// of the file plus the per-row state of the fit, which does not depend on the source:
-    /// 8 bytes a row for the returned labels and 8 for the previous iteration's, 16 more for
-    /// Hamerly's bounds (the default [`Algorithm`](crate::Algorithm); none for
-    /// [`Lloyd`](crate::Algorithm::Lloyd)), 8 × trials for greedy k-means++'s kept distances
-    /// (only while they fit in a quarter of the data's size) or 8 for k-means||'s during the
-    /// seeding, and 16 for breathing refinement's best and second-best distances. Sources that
-    /// cannot lend their rows are read into memory once, in blocks, with
+    /// read do not accumulate in its resident memory. Its memory is then O(k·d), a window of
+    /// the file, and the per-row state of the fit, which does not depend on the source: a run
+    /// keeps 16 bytes a row (its labels and the previous iteration's), 16 more for Hamerly's
+    /// bounds (the default [`Algorithm`](crate::Algorithm); none for
+    /// [`Lloyd`](crate::Algorithm::Lloyd)); the best run so far keeps its labels (8 bytes a
+    /// row) while another run or a breathing step runs; seeding keeps 24 bytes a row while it
+    /// runs for k-means|| and 32 for greedy k-means++ (plus 8 per trial for its kept distances
+    /// when they fit in a quarter of the data's size). Sources that cannot lend their rows are
+    /// read into memory once, in blocks, with
     /// [`read_rows`](RowSource::read_rows) (O(n·d) more).
     ///
     /// # Errors

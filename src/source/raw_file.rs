@@ -213,11 +213,11 @@ impl<T: Float> RowSource<T> for RawFile<T> {
             return Err(failed(format!("the file has {} rows", self.n_rows)));
         }
         let value_bytes = std::mem::size_of::<T>();
-        let mut bytes = vec![0_u8; READ_BLOCK_BYTES.min(out.len() * value_bytes)];
+        let mut bytes = vec![0_u8; READ_BLOCK_BYTES.min(std::mem::size_of_val(out))];
         let per_block = (bytes.len() / value_bytes).max(1);
         let mut offset = (start * d * value_bytes) as u64;
         for block in out.chunks_mut(per_block) {
-            let raw = &mut bytes[..block.len() * value_bytes];
+            let raw = &mut bytes[..std::mem::size_of_val(block)];
             self.read_bytes_at(raw, offset)
                 .map_err(|e| failed(e.to_string()))?;
             for (v, b) in block.iter_mut().zip(raw.chunks_exact(value_bytes)) {
@@ -250,6 +250,8 @@ fn decode<T: Float>(b: &[u8]) -> T {
         // Widening an f32 to f64 and back is exact, so this is the stored value.
         T::from_f64_(f64::from(f32::from_le_bytes([b[0], b[1], b[2], b[3]])))
     } else {
-        T::from_f64_(f64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]))
+        T::from_f64_(f64::from_le_bytes([
+            b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7],
+        ]))
     }
 }

@@ -10,7 +10,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use k_means::datasets::make_blobs;
 use k_means::{
-    Algorithm, Init, KMEANS_PARALLEL_FROM, KMeans, KMeansError, KMeansModel, RawFile, Refine, RowMajor, RowSource,
+    Algorithm, Init, KMEANS_PARALLEL_FROM, KMeans, KMeansError, KMeansModel, RawFile, Refine, RowMajor,
+    RowSource,
 };
 use proptest::prelude::*;
 
@@ -24,7 +25,8 @@ impl TempFile {
     fn with_bytes(name: &str, bytes: &[u8]) -> Self {
         static NEXT: AtomicUsize = AtomicUsize::new(0);
         let unique = NEXT.fetch_add(1, Ordering::Relaxed);
-        let path = std::env::temp_dir().join(format!("k-means-sources-{}-{unique}-{name}", std::process::id()));
+        let path =
+            std::env::temp_dir().join(format!("k-means-sources-{}-{unique}-{name}", std::process::id()));
         std::fs::write(&path, bytes).unwrap();
         TempFile(path)
     }
@@ -120,7 +122,10 @@ fn each_algorithm<T: Real>() {
     let (n, k, d) = (5000, 6, 5);
     let data = blobs::<T>(n, d, k, 9);
     for algorithm in [Algorithm::Lloyd, Algorithm::Hamerly, Algorithm::Yinyang] {
-        let km = KMeans::<T>::new(k).algorithm(algorithm).refine(Refine::None).n_init(2);
+        let km = KMeans::<T>::new(k)
+            .algorithm(algorithm)
+            .refine(Refine::None)
+            .n_init(2);
         assert_source_equals_fit(&km, &data, d);
     }
     let random = KMeans::<T>::new(k).algorithm(Algorithm::Lloyd).init(Init::Random);
@@ -158,11 +163,16 @@ fn weighted_source_equals_fit_weighted() {
     let data = blobs::<f64>(n, d, k, 10);
     let weights: Vec<f64> = (0..n).map(|i| (i % 5) as f64 * 0.5).collect();
     let km = KMeans::<f64>::new(k);
-    let expected = km.fit_weighted(&RowMajor::new(&data, d).unwrap(), &weights).unwrap();
+    let expected = km
+        .fit_weighted(&RowMajor::new(&data, d).unwrap(), &weights)
+        .unwrap();
     let file = TempFile::with_values("weighted", &data);
     let source = RawFile::<f64>::open(&file.0, d).unwrap();
     assert_eq!(km.fit_source_weighted(&source, &weights).unwrap(), expected);
-    assert_eq!(km.fit_source_weighted(&ReadOnly(&source), &weights).unwrap(), expected);
+    assert_eq!(
+        km.fit_source_weighted(&ReadOnly(&source), &weights).unwrap(),
+        expected
+    );
 }
 
 #[test]
@@ -196,10 +206,17 @@ fn a_size_that_is_not_whole_rows_is_an_error() {
     // 20 bytes are five f32 values: one row of 5, not rows of 2.
     assert!(matches!(
         RawFile::<f32>::open(&file.0, 2),
-        Err(KMeansError::SourceSize { element: "f32", row_bytes: 8, .. })
+        Err(KMeansError::SourceSize {
+            element: "f32",
+            row_bytes: 8,
+            ..
+        })
     ));
     assert_eq!(RawFile::<f32>::open(&file.0, 5).unwrap().n_rows(), 1);
-    assert_eq!(RawFile::<f32>::open(&file.0, 0).unwrap_err(), KMeansError::ZeroFeatures);
+    assert_eq!(
+        RawFile::<f32>::open(&file.0, 0).unwrap_err(),
+        KMeansError::ZeroFeatures
+    );
 }
 
 #[test]
@@ -207,8 +224,14 @@ fn an_empty_file_has_no_rows() {
     let file = TempFile::with_bytes("empty", &[]);
     let source = RawFile::<f32>::open(&file.0, 4).unwrap();
     assert_eq!(source.n_rows(), 0);
-    assert_eq!(KMeans::new(1).fit_source(&source).unwrap_err(), KMeansError::NoRows);
-    assert_eq!(KMeans::new(1).fit_source(&ReadOnly(&source)).unwrap_err(), KMeansError::NoRows);
+    assert_eq!(
+        KMeans::new(1).fit_source(&source).unwrap_err(),
+        KMeansError::NoRows
+    );
+    assert_eq!(
+        KMeans::new(1).fit_source(&ReadOnly(&source)).unwrap_err(),
+        KMeansError::NoRows
+    );
 }
 
 #[test]
@@ -219,7 +242,10 @@ fn a_nan_names_its_row_and_column() {
     let source = RawFile::<f32>::open(&file.0, 3).unwrap();
     let expected = KMeansError::NonFinite { row: 617, column: 2 };
     assert_eq!(KMeans::new(2).fit_source(&source).unwrap_err(), expected);
-    assert_eq!(KMeans::new(2).fit_source(&ReadOnly(&source)).unwrap_err(), expected);
+    assert_eq!(
+        KMeans::new(2).fit_source(&ReadOnly(&source)).unwrap_err(),
+        expected
+    );
 }
 
 #[test]
@@ -227,7 +253,12 @@ fn a_missing_file_is_an_error_naming_it() {
     let path = std::env::temp_dir().join(format!("k-means-sources-{}-missing.f32", std::process::id()));
     let err = RawFile::<f32>::open(&path, 2).unwrap_err();
     match &err {
-        KMeansError::SourceRead { path: p, start: 0, end: 0, .. } => assert_eq!(*p, path.display().to_string()),
+        KMeansError::SourceRead {
+            path: p,
+            start: 0,
+            end: 0,
+            ..
+        } => assert_eq!(*p, path.display().to_string()),
         other => panic!("{other:?}"),
     }
     assert!(err.to_string().contains(&path.display().to_string()), "{err}");
@@ -267,7 +298,10 @@ fn reads_past_the_end_or_of_partial_rows_are_errors() {
         Err(KMeansError::SourceRead { start: 1, end: 3, .. })
     ));
     let mut partial = [0.0; 3];
-    assert!(matches!(source.read_rows(0, &mut partial), Err(KMeansError::SourceRead { .. })));
+    assert!(matches!(
+        source.read_rows(0, &mut partial),
+        Err(KMeansError::SourceRead { .. })
+    ));
     let rows = RowMajor::new(&data, 2).unwrap();
     assert!(matches!(
         RowSource::read_rows(&rows, 2, &mut [0.0; 2]),

@@ -77,7 +77,8 @@ fn generate(args: &[String]) {
     let mut seed = SplitMix(0);
     let centers: Vec<f64> = (0..k * d).map(|_| seed.unit() * 20.0 - 10.0).collect();
     let t = Instant::now();
-    let mut file = std::io::BufWriter::with_capacity(1 << 22, std::fs::File::create(&out).expect("--out writable"));
+    let mut file =
+        std::io::BufWriter::with_capacity(1 << 22, std::fs::File::create(&out).expect("--out writable"));
     let blocks = m.div_ceil(BLOCK_ROWS);
     // Blocks are generated in parallel a batch at a time and written in order.
     let batch = 2 * rayon::current_num_threads();
@@ -115,7 +116,13 @@ fn generate(args: &[String]) {
 }
 
 /// Times `fit` at `a` and `b` iterations; prints both and the time of one iteration.
-fn time_iterations(label: &str, n: usize, iters: (usize, usize), fit: impl Fn(&KMeans<f32>) -> KMeansModel<f32>, km: KMeans<f32>) {
+fn time_iterations(
+    label: &str,
+    n: usize,
+    iters: (usize, usize),
+    fit: impl Fn(&KMeans<f32>) -> KMeansModel<f32>,
+    km: KMeans<f32>,
+) {
     let mut secs = Vec::new();
     for it in [iters.0, iters.1] {
         let km = km.clone().max_iter(it);
@@ -163,7 +170,13 @@ fn main() {
     match mode {
         "source" => {
             let n = source.n_rows();
-            time_iterations("fit_source", n, (iters[0], iters[1]), |km| km.fit_source(&source).expect("fit"), km);
+            time_iterations(
+                "fit_source",
+                n,
+                (iters[0], iters[1]),
+                |km| km.fit_source(&source).expect("fit"),
+                km,
+            );
         }
         "memory" => {
             let n = num(&args, "--rows", "10000000").min(source.n_rows());
@@ -171,7 +184,13 @@ fn main() {
             source.read_rows(0, &mut data).expect("readable");
             drop(source);
             let rows = RowMajor::new(&data, d).expect("whole rows");
-            time_iterations("fit in memory", n, (iters[0], iters[1]), |km| km.fit(&rows).expect("fit"), km);
+            time_iterations(
+                "fit in memory",
+                n,
+                (iters[0], iters[1]),
+                |km| km.fit(&rows).expect("fit"),
+                km,
+            );
         }
         _ => panic!("the mode is generate, source or memory"),
     }
