@@ -19,7 +19,8 @@
 //! use Lloyd, `Refine::None`, and a precomputed start (rows 0, 2, 4, …, 2(k − 1) of the file: two
 //! rows of each of k/2 blobs, so that Lloyd needs many iterations), so that a fit
 //! is validation, iterations and a final pass, and time two fits, `--iters a,b` iterations (the
-//! tolerance 0 and `max_iter`), whose difference divided by b − a is the time of one iteration.
+//! tolerance 0 and `max_iter`), whose difference divided by b − a is the time of one iteration,
+//! in wall time and in the process's CPU time (user + system, from `/proc/self/stat`).
 
 use std::io::Write;
 use std::time::Instant;
@@ -115,6 +116,17 @@ fn generate(args: &[String]) {
     );
 }
 
+/// The CPU time this process has used (user + system, every thread), in seconds, from
+/// `/proc/self/stat` (Linux; clock ticks of 1/100 s); `None` elsewhere. On a shared machine
+/// the CPU time of an iteration is steadier than its wall time, which waits for the cores.
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // The fields after the command name (in parentheses, which may hold spaces).
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / 100.0)
+}
+
 /// Times `fit` at `a` and `b` iterations; prints both and the time of one iteration.
 fn time_iterations(
     label: &str,
@@ -124,24 +136,31 @@ fn time_iterations(
     km: KMeans<f32>,
 ) {
     let mut secs = Vec::new();
+    let mut cpu = Vec::new();
     for it in [iters.0, iters.1] {
         let km = km.clone().max_iter(it);
-        let t = Instant::now();
+        let (t, c) = (Instant::now(), cpu_seconds());
         let model = fit(&km);
         let s = t.elapsed().as_secs_f64();
+        let c = cpu_seconds()
+            .zip(c)
+            .map_or(f64::NAN, |(after, before)| after - before);
         println!(
-            "{label}: {n} rows, max_iter {it}: {s:.2} s, n_iter {}, stop {:?}, inertia {:.9e}",
+            "{label}: {n} rows, max_iter {it}: {s:.2} s wall, {c:.2} s CPU, n_iter {}, stop {:?}, inertia {:.9e}",
             model.n_iter(),
             model.stop_reason(),
             model.inertia()
         );
         assert_eq!(model.n_iter(), it, "the fit stopped early: time more iterations");
         secs.push(s);
+        cpu.push(c);
     }
     let per_iter = (secs[1] - secs[0]) / (iters.1 - iters.0) as f64;
+    let cpu_per_iter = (cpu[1] - cpu[0]) / (iters.1 - iters.0) as f64;
     println!(
-        "{label}: {per_iter:.3} s per iteration, {:.3} ns per row per iteration",
-        per_iter / n as f64 * 1e9
+        "{label}: per iteration {per_iter:.3} s wall ({:.3} ns a row), {cpu_per_iter:.3} s CPU ({:.3} ns a row)",
+        per_iter / n as f64 * 1e9,
+        cpu_per_iter / n as f64 * 1e9
     );
 }
 
