@@ -76,7 +76,7 @@ impl<T: Float> RawFile<T> {
     /// # Examples
     ///
     /// ```
-    /// use k_means::{KMeansError, RawFile};
+    /// use k_means::{KMeansError, RawFile, RowSource};
     ///
     /// let path = std::env::temp_dir().join(format!("k-means-open-doc-{}.f64", std::process::id()));
     /// std::fs::write(&path, [0_u8; 24]).unwrap(); // three f64 values
