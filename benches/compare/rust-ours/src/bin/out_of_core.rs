@@ -2,12 +2,13 @@
 //! and the same fit of a prefix in memory, for the per-row cost of an iteration.
 //!
 //! ```text
-//! cargo build --release --manifest-path benches/compare/rust-ours/Cargo.toml --bin out_of_core
-//! B=target/compare-ours/release/out_of_core   # or $CARGO_TARGET_DIR/release/out_of_core
-//! $B generate --out /work/tmp-source/rows.f32 --rows 100000000 --features 32 --centers 100
-//! /usr/bin/time -v $B source --input /work/tmp-source/rows.f32 --features 32 --k 100
-//! /usr/bin/time -v $B memory --input /work/tmp-source/rows.f32 --features 32 --k 100 --rows 10000000
-//! rm /work/tmp-source/rows.f32
+//! CARGO_TARGET_DIR=target/compare-ours cargo build --release \
+//!     --manifest-path benches/compare/rust-ours/Cargo.toml --bin out_of_core
+//! B=target/compare-ours/release/out_of_core
+//! $B generate --out $DIR/rows.f32 --rows 100000000 --features 32 --centers 100
+//! /usr/bin/time -v $B source --input $DIR/rows.f32 --features 32 --k 100
+//! /usr/bin/time -v $B memory --input $DIR/rows.f32 --features 32 --k 100 --rows 10000000
+//! rm $DIR/rows.f32
 //! ```
 //!
 //! `generate` writes make_blobs-like rows (`--centers` centres uniform in [−10, 10]^d, row i
@@ -69,7 +70,7 @@ impl SplitMix {
 const BLOCK_ROWS: usize = 1 << 16;
 
 fn generate(args: &[String]) {
-    let out = arg(args, "--out", "/work/tmp-source/rows.f32");
+    let out = arg(args, "--out", "rows.f32");
     let (m, d, k) = (
         num(args, "--rows", "100000000"),
         num(args, "--features", "32"),
@@ -170,7 +171,7 @@ fn main() {
     if mode == "generate" {
         return generate(&args);
     }
-    let input = arg(&args, "--input", "/work/tmp-source/rows.f32");
+    let input = arg(&args, "--input", "rows.f32");
     let (d, k) = (num(&args, "--features", "32"), num(&args, "--k", "100"));
     let iters: Vec<usize> = arg(&args, "--iters", "2,5")
         .split(',')
