@@ -111,8 +111,9 @@ fn default_options_below_the_parallel_threshold<T: Real>() {
 }
 
 fn default_options_above_the_parallel_threshold<T: Real>() {
-    // 70 000 × 8 × 4 ≥ 2²¹: k-means|| (and the read-into-memory copy spans two blocks).
-    let (n, k, d) = (70_000, 8, 4);
+    // 65 537 × 8 × 4 ≥ 2²¹: k-means|| (and the read-into-memory copy spans two blocks of
+    // 65 536 rows, the second of one row).
+    let (n, k, d) = (65_537, 8, 4);
     assert!(n * k * d >= KMEANS_PARALLEL_FROM);
     let km = KMeans::<T>::new(k).max_iter(20);
     assert_source_equals_fit(&km, &blobs::<T>(n, d, k, 8), d);
@@ -173,6 +174,9 @@ fn weighted_source_equals_fit_weighted() {
         km.fit_source_weighted(&ReadOnly(&source), &weights).unwrap(),
         expected
     );
+    // The trait is object-safe: a `dyn RowSource` fits alike.
+    let dynamic: &dyn RowSource<f64> = &source;
+    assert_eq!(km.fit_source_weighted(dynamic, &weights).unwrap(), expected);
 }
 
 #[test]
