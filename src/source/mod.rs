@@ -212,10 +212,9 @@ fn fit_rows_of<T: Float, S: RowSource<T> + ?Sized>(
                     source.release_resident();
                 }
             });
-            let model = fit(rows);
-            done.store(true, Ordering::Release);
-            releaser.thread().unpark();
-            model
+            // Stops the releaser however the fit ends (a panic too: the scope joins it first).
+            let _stop = Stop(&done, releaser.thread());
+            fit(rows)
         });
     }
     let (n, d) = (source.n_rows(), source.n_features());
@@ -237,4 +236,14 @@ fn fit_rows_of<T: Float, S: RowSource<T> + ?Sized>(
         source.read_rows(b * LOAD_BLOCK_ROWS, block)?;
     }
     fit(RowMajor::new(&data, d)?)
+}
+
+/// On drop, tells the releaser thread to stop and wakes it.
+struct Stop<'a>(&'a AtomicBool, &'a std::thread::Thread);
+
+impl Drop for Stop<'_> {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Release);
+        self.1.unpark();
+    }
 }
