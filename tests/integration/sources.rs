@@ -341,3 +341,32 @@ proptest! {
         assert_source_equals_fit(&KMeans::<f64>::new(k).algorithm(algorithm).seed(seed), &values, d);
     }
 }
+
+/// A source that claims `n_rows` rows of 3 features and holds none.
+struct Claims(usize);
+
+impl RowSource<f32> for Claims {
+    fn n_rows(&self) -> usize {
+        self.0
+    }
+    fn n_features(&self) -> usize {
+        3
+    }
+    fn read_rows(&self, _: usize, _: &mut [f32]) -> Result<(), KMeansError> {
+        unreachable!("a source too large to copy is never read")
+    }
+}
+
+#[test]
+fn a_source_too_large_to_copy_into_memory_is_an_error() {
+    let km = KMeans::<f32>::new(2);
+    assert!(matches!(
+        km.fit_source(&Claims(usize::MAX / 2)),
+        Err(KMeansError::TooLarge { .. })
+    ));
+    // 2⁶⁰ values of 4 bytes: a size that does not overflow, but no machine has the memory.
+    assert!(matches!(
+        km.fit_source(&Claims((1 << 60) / 3)),
+        Err(KMeansError::AllocationFailed { .. })
+    ));
+}
