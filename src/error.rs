@@ -320,6 +320,12 @@ pub enum KMeansError {
         /// What the callback reported.
         reason: String,
     },
+    /// The fit was stopped by its observer ([`KMeans::observer`](crate::KMeans::observer)
+    /// returned `Break`) or its [`CancelToken`](crate::CancelToken), and
+    /// [`KMeans::on_cancel`](crate::KMeans::on_cancel) asked for an error (the default), or the
+    /// fit had no finished run to return yet.
+    #[error("the fit was cancelled by its observer or cancellation token")]
+    Cancelled,
     /// A deserialised [`Checkpoint`](crate::Checkpoint) broke one of the invariants every
     /// checkpoint of a fit has (the reason names which).
     #[error("invalid checkpoint: {reason}")]

@@ -101,9 +101,11 @@ mod init;
 mod integrations;
 mod kernels;
 mod model;
+mod observe;
 mod parallel;
 mod part;
 mod refine;
+mod report;
 mod steps;
 mod sums;
 mod sweep;
@@ -124,11 +126,13 @@ pub use init::{Init, KMEANS_PARALLEL_FROM};
 pub use model::KMeansModel;
 #[cfg(feature = "serde")]
 pub use model::WithLabels;
+pub use observe::{CancelToken, FitEvent, FitStage, OnCancel};
 /// The `rand` crate this one is built with, so that an RNG passed to
 /// [`initialize_random_centroids`] need not match its version by hand:
 /// `k_means::rand::rngs::Xoshiro256PlusPlus` is the generator `fit` uses.
 pub use rand;
 pub use refine::Refine;
+pub use report::{FitOptions, FitReport, PhaseTimings};
 pub use steps::{
     closest_centroid, compute_means, create_clusters, euclidean_distance, initialize_random_centroids,
     squared_euclidean_distance,

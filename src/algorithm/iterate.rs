@@ -4,7 +4,7 @@
 use super::bounds::BoundedStep;
 use super::hamerly::HamerlyBounds;
 use super::yinyang::YinyangBounds;
-use super::{Algorithm, FitContext, RunOutcome, RunState, StopReason};
+use super::{Algorithm, FitContext, RunOutcome, RunState, Signal, StopReason};
 use crate::assign::{assign_all, inertia};
 use crate::data::RowMajor;
 use crate::error::KMeansError;
@@ -83,9 +83,13 @@ pub(crate) fn run_from<T: Float>(
     }
     let mut strict = false;
     let mut stop = StopReason::MaxIter;
+    // A single process acts on a stop request at once; participants vote.
+    let solo = ctx.comm.size() == 1;
     for it in state.n_iter..ctx.max_iter {
         state.n_iter = it + 1;
-        let mut acc = match bounds.as_mut() {
+        // Rows whose label changed, counted from the labels before the update (as the stopping
+        // test and the running sums need them; a pass over n labels, no distance).
+        let (mut acc, moved) = match bounds.as_mut() {
             Some(b) => {
                 let computed = b.step(rows, &state.centroids, &state.previous, &mut labels);
                 // The first iterations move centroids far and prune little on any data; judge
@@ -100,9 +104,9 @@ pub(crate) fn run_from<T: Float>(
                         bounds = None;
                     }
                 }
+                let moved = count_changed(&labels, &labels_old);
                 // The sums are exact integers, so moving only the rows that changed cluster
                 // gives the same sums as adding up every row (which is cheaper when most moved).
-                let moved = labels.iter().zip(&labels_old).filter(|(a, b)| a != b).count();
                 let sums = match running.take() {
                     Some(mut sums) if 4 * moved <= n => {
                         sums.update_moved(rows, &labels_old, &labels, frame, part.weights);
@@ -111,40 +115,65 @@ pub(crate) fn run_from<T: Float>(
                     _ => ClusterSums::from_labels(rows, &labels, k, frame, part.weights),
                 };
                 running = Some(sums.clone());
-                sums
+                (sums, moved)
             }
             None => {
                 upper.resize(n, 0.0);
-                assign_all(
+                let sums = assign_all(
                     rows,
                     &state.centroids,
                     &mut labels,
                     &mut upper,
                     None,
                     Some((frame, part.weights)),
-                )
+                );
+                let moved = count_changed(&labels, &labels_old);
+                (sums, moved)
             }
         };
         let shift = update::next_centroids(part, &labels, &state.centroids, &mut acc, frame, &mut next)?;
         std::mem::swap(&mut state.previous, &mut state.centroids);
         std::mem::swap(&mut state.centroids, &mut next);
-        // Whether any participant's labels changed.
-        let mut changed = [i64::from(labels != labels_old)];
-        ctx.comm.sum_i64(&mut changed)?;
-        if changed[0] == 0 {
+        // How many rows changed label over every participant, and (over partitions) whether a
+        // participant has a stop pending: its vote, cast at the end of the previous iteration,
+        // travels with this round so that every participant stops after this same iteration.
+        let vote = !solo && ctx.stop_vote()?;
+        let mut flags = [moved as i64, i64::from(vote)];
+        ctx.comm.sum_i64(&mut flags)?;
+        let (rows_changed, stop_all) = (flags[0] as u64, flags[1] > 0);
+        let mut ends = true;
+        // Past the last iteration allowed, the run's boundary is still one to resume from:
+        // the resumed run does the final assignment alone.
+        if rows_changed == 0 {
             stop = StopReason::LabelsUnchanged;
             // Labels are the nearest of the centroids they were computed against; if this last
             // update still moved a centroid (an empty-cluster relocation, or rounding when such a
             // move is undone), they must be computed again below.
             strict = shift == 0.0;
-            break;
-        }
-        if shift <= ctx.tol {
+        } else if shift <= ctx.tol {
             stop = StopReason::ToleranceReached;
+        } else {
+            ends = stop_all;
+            if stop_all {
+                stop = StopReason::Cancelled;
+            }
+        }
+        let flow = ctx.signal(Signal::Iteration {
+            state: &state,
+            shift_squared: shift,
+            rows_changed,
+            continues: !ends,
+        })?;
+        if ends {
             break;
         }
         labels_old.copy_from_slice(&labels);
-        ctx.boundary(&state)?;
+        // A single process stops as soon as its observer or token asks; a stop asked for in
+        // the run's last iteration ends the fit after the run (`FitContext::stop_agreed`).
+        if solo && flow.is_break() && state.n_iter < ctx.max_iter {
+            stop = StopReason::Cancelled;
+            break;
+        }
     }
     if !strict {
         // The bounds and running sums are no longer needed: free them first.
@@ -163,6 +192,11 @@ pub(crate) fn run_from<T: Float>(
         n_iter: state.n_iter,
         stop,
     })
+}
+
+/// The rows whose label differs between `labels` and `labels_old`.
+fn count_changed(labels: &[usize], labels_old: &[usize]) -> usize {
+    labels.iter().zip(labels_old).filter(|(a, b)| a != b).count()
 }
 
 /// The outcome of a finished run, rebuilt from what a checkpoint keeps of it: its f64
