@@ -55,7 +55,10 @@ pub struct FitReport {
     pub run_inertias: Vec<f64>,
     /// Breathing cycles run by the refinement (0 without it).
     pub breathing_cycles: usize,
-    /// Wall-clock time of each phase (the only field that varies from fit to fit).
+    /// Wall-clock time of each phase (the only field that varies from fit to fit). Not saved
+    /// with the model (feature `serde`), so that the same fit saves the same bytes: a loaded
+    /// model reports zero durations.
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub timings: PhaseTimings,
     /// The options the fit ran with, defaults resolved.
     pub options: FitOptions,
@@ -96,7 +99,6 @@ impl PartialEq for FitReport {
 /// ```
 #[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct PhaseTimings {
     /// Choosing the restarts' initial centroids.
     pub seeding: Duration,

@@ -12,6 +12,8 @@
 //! * `partitions`: fits over partitions equal `fit` bit for bit; the laws of sample weights.
 //! * `inputs`: every input type (arrays, rows of runtime width, owned buffers) fits as the flat
 //!   buffer of the same rows; ragged rows are errors.
+//! * `observe`: the observer's events, cancelling (observer, token from another thread, over
+//!   partitions), the best model so far, the fit report; watching changes no result.
 //! * `inference`: `predict_one`, `score`, `fit_predict`; saved models (serde) that do not grow
 //!   with the training data.
 
@@ -22,6 +24,7 @@ mod errors;
 mod inference;
 mod inputs;
 mod metrics;
+mod observe;
 mod partitions;
 mod properties;
 mod reference;
