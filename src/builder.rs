@@ -85,6 +85,9 @@ pub const DEFAULT_SEED: u64 = 0;
 /// | [`algorithm`](KMeans::algorithm) | [`Algorithm::Auto`] | exact algorithm (all give the same result) |
 /// | [`refine`](KMeans::refine) | `Breathing { m: 2 }`, or `None` for precomputed starts | breathing k-means after the runs |
 /// | [`seed`](KMeans::seed) | 0 | seed of the portable RNG (Xoshiro256++) |
+/// | [`observer`](KMeans::observer) | none | a callback receiving the fit's events, which may stop it |
+/// | [`cancel_token`](KMeans::cancel_token) | none | a flag that stops the fit from another thread |
+/// | [`on_cancel`](KMeans::on_cancel) | [`OnCancel::Error`] | what a stopped fit returns |
 ///
 /// These follow scikit-learn's `KMeans` with two exceptions: the seed is fixed by default (the
 /// same data and options give the same model, bit for bit, on any number of threads), and fits
