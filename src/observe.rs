@@ -93,16 +93,23 @@ impl PartialEq for CancelToken {
 /// # Examples
 ///
 /// ```
-/// use k_means::{KMeans, OnCancel, StopReason};
+/// use k_means::{FitEvent, KMeans, KMeansError, OnCancel, StopReason};
 /// use std::ops::ControlFlow;
 ///
 /// let rows: Vec<[f64; 1]> = (0..300).map(|i| [(i % 31) as f64]).collect();
 /// // Stop after the first iteration, and keep what the fit has.
 /// let km = KMeans::new(3)
-///     .observer(|_event| ControlFlow::Break(()))
+///     .observer(|event| match event {
+///         FitEvent::Iteration { .. } => ControlFlow::Break(()),
+///         _ => ControlFlow::Continue(()),
+///     })
 ///     .on_cancel(OnCancel::BestSoFar);
 /// let model = km.fit(&rows)?;
+/// assert_eq!(model.n_iter(), 1);
 /// assert_eq!(model.report().unwrap().stop_reason, StopReason::Cancelled);
+/// // Stopped before any run had an iteration, there is no model.
+/// let early = KMeans::new(3).observer(|_| ControlFlow::Break(())).on_cancel(OnCancel::BestSoFar);
+/// assert_eq!(early.fit(&rows).unwrap_err(), KMeansError::Cancelled);
 /// # Ok::<(), k_means::KMeansError>(())
 /// ```
 #[non_exhaustive]

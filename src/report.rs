@@ -24,7 +24,7 @@ use crate::refine::Refine;
 /// # Examples
 ///
 /// ```
-/// use k_means::{KMeans, StopReason};
+/// use k_means::KMeans;
 ///
 /// let rows: Vec<[f64; 2]> = (0..600).map(|i| [(i % 13) as f64, (i % 7) as f64]).collect();
 /// let model = KMeans::new(4).n_init(3).seed(5).fit(&rows)?;
