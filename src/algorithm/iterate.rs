@@ -50,8 +50,10 @@ pub(crate) fn run<T: Float>(
 /// same iterations, in the same bits, as the run that reached `state`. The previous labels
 /// are recomputed as the assignment of `state.previous` (every step's labels are exact
 /// argmins, so they are the labels that run had); bounds start afresh, which changes only
-/// which rows are recomputed. At every boundary the run continues from, `ctx`'s hook gets the
-/// state.
+/// which rows are recomputed. At the end of every iteration `ctx`'s hook gets the state, the
+/// shift, the rows changed and whether the run continues from there; a stop it asks for
+/// (at once in a single process, by the next flag round over partitions) ends the run with
+/// [`StopReason::Cancelled`], its last centroids assigned as at any other end.
 pub(crate) fn run_from<T: Float>(
     ctx: &FitContext<'_, '_>,
     rows: RowMajor<'_, T>,
@@ -142,8 +144,6 @@ pub(crate) fn run_from<T: Float>(
         ctx.comm.sum_i64(&mut flags)?;
         let (rows_changed, stop_all) = (flags[0] as u64, flags[1] > 0);
         let mut ends = true;
-        // Past the last iteration allowed, the run's boundary is still one to resume from:
-        // the resumed run does the final assignment alone.
         if rows_changed == 0 {
             stop = StopReason::LabelsUnchanged;
             // Labels are the nearest of the centroids they were computed against; if this last
@@ -153,6 +153,8 @@ pub(crate) fn run_from<T: Float>(
         } else if shift <= ctx.tol {
             stop = StopReason::ToleranceReached;
         } else {
+            // At `max_iter` the boundary is still one to resume from (a checkpoint there
+            // resumes into the final assignment alone); the loop ends by itself.
             ends = stop_all;
             if stop_all {
                 stop = StopReason::Cancelled;
