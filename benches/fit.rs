@@ -185,13 +185,17 @@ fn bench_observer(c: &mut Criterion) {
     for (config, params) in [("10_iter", case.fixed_params()), ("plain", case.plain_params())] {
         let variants = [
             ("none", params.clone()),
-            ("no-op observer", params.clone().observer(|_| std::ops::ControlFlow::Continue(()))),
+            (
+                "no-op observer",
+                params.clone().observer(|_| std::ops::ControlFlow::Continue(())),
+            ),
             ("idle token", params.clone().cancel_token(CancelToken::new())),
         ];
         for (variant, km) in variants {
-            group.bench_function(BenchmarkId::new(format!("{config}/{variant}"), case.label()), |b| {
-                b.iter(|| km.fit(black_box(&x)).unwrap())
-            });
+            group.bench_function(
+                BenchmarkId::new(format!("{config}/{variant}"), case.label()),
+                |b| b.iter(|| km.fit(black_box(&x)).unwrap()),
+            );
         }
     }
     group.finish();

@@ -385,11 +385,11 @@ fn a_token_cancelled_from_another_thread_stops_a_long_fit() {
     assert_eq!(*events.lock().unwrap(), 2);
 }
 
+/// The models of a fit in threads.
+type Models = Result<Vec<KMeansModel<f64>>, KMeansError>;
+
 /// Fits in threads with a shared recording observer: the events each thread saw.
-fn threads_with_observer(
-    km: KMeans<f64>,
-    parts: &[RowMajor<'_, f64>],
-) -> (Result<Vec<KMeansModel<f64>>, KMeansError>, Vec<Vec<FitEvent>>) {
+fn threads_with_observer(km: KMeans<f64>, parts: &[RowMajor<'_, f64>]) -> (Models, Vec<Vec<FitEvent>>) {
     let log: Arc<Mutex<Vec<(ThreadId, FitEvent)>>> = Arc::new(Mutex::new(Vec::new()));
     let sink = Arc::clone(&log);
     let km = km.observer(move |e| {
