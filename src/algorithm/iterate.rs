@@ -87,10 +87,15 @@ pub(crate) fn run_from<T: Float>(
     let mut stop = StopReason::MaxIter;
     // A single process acts on a stop request at once; participants vote.
     let solo = ctx.comm.size() == 1;
+    // Lloyd's pass needs to know only whether a label changed, which a comparison that stops
+    // at the first difference tells; the number of rows is counted (a full pass over both
+    // label arrays) only for a hook's event, and over partitions, where every participant
+    // must send the same kind of word whoever watches.
+    let count_rows = ctx.hook.is_some() || !solo;
     for it in state.n_iter..ctx.max_iter {
         state.n_iter = it + 1;
-        // Rows whose label changed, counted from the labels before the update (as the stopping
-        // test and the running sums need them; a pass over n labels, no distance).
+        // Rows whose label changed, from the labels before the update (the stopping test and
+        // the running sums need them; a pass over n labels, no distance).
         let (mut acc, moved) = match bounds.as_mut() {
             Some(b) => {
                 let computed = b.step(rows, &state.centroids, &state.previous, &mut labels);
@@ -129,7 +134,11 @@ pub(crate) fn run_from<T: Float>(
                     None,
                     Some((frame, part.weights)),
                 );
-                let moved = count_changed(&labels, &labels_old);
+                let moved = if count_rows {
+                    count_changed(&labels, &labels_old)
+                } else {
+                    usize::from(labels != labels_old)
+                };
                 (sums, moved)
             }
         };
