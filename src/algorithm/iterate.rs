@@ -87,16 +87,9 @@ pub(crate) fn run_from<T: Float>(
     let mut stop = StopReason::MaxIter;
     // A single process acts on a stop request at once; participants vote.
     let solo = ctx.comm.size() == 1;
-    // Lloyd's pass needs to know only whether a label changed, which a comparison that stops
-    // at the first difference tells; the number of rows is counted (a full pass over both
-    // label arrays) only for a hook's event, and over partitions, where every participant
-    // must send the same kind of word whoever watches.
-    let count_rows = ctx.hook.is_some() || !solo;
     for it in state.n_iter..ctx.max_iter {
         state.n_iter = it + 1;
-        // Rows whose label changed, from the labels before the update (the stopping test and
-        // the running sums need them; a pass over n labels, no distance).
-        let (mut acc, moved) = match bounds.as_mut() {
+        let mut acc = match bounds.as_mut() {
             Some(b) => {
                 let computed = b.step(rows, &state.centroids, &state.previous, &mut labels);
                 // The first iterations move centroids far and prune little on any data; judge
@@ -122,26 +115,24 @@ pub(crate) fn run_from<T: Float>(
                     _ => ClusterSums::from_labels(rows, &labels, k, frame, part.weights),
                 };
                 running = Some(sums.clone());
-                (sums, moved)
+                sums
             }
             None => {
                 upper.resize(n, 0.0);
-                let sums = assign_all(
+                assign_all(
                     rows,
                     &state.centroids,
                     &mut labels,
                     &mut upper,
                     None,
                     Some((frame, part.weights)),
-                );
-                let moved = if count_rows {
-                    count_changed(&labels, &labels_old)
-                } else {
-                    usize::from(labels != labels_old)
-                };
-                (sums, moved)
+                )
             }
         };
+        // The rows whose label changed (for the stopping test and the events), counted in the
+        // pass that makes these labels the previous ones: the copy every iteration made anyway,
+        // so the count costs no pass of its own.
+        let moved = renew_labels(&labels, &mut labels_old);
         let shift = update::next_centroids(part, &labels, &state.centroids, &mut acc, frame, &mut next)?;
         std::mem::swap(&mut state.previous, &mut state.centroids);
         std::mem::swap(&mut state.centroids, &mut next);
@@ -178,7 +169,6 @@ pub(crate) fn run_from<T: Float>(
         if ends {
             break;
         }
-        labels_old.copy_from_slice(&labels);
         // A single process stops as soon as its observer or token asks; a stop asked for in
         // the run's last iteration ends the fit after the run (`FitContext::stop_agreed`).
         if solo && flow.is_break() && state.n_iter < ctx.max_iter {
@@ -208,6 +198,16 @@ pub(crate) fn run_from<T: Float>(
 /// The rows whose label differs between `labels` and `labels_old`.
 fn count_changed(labels: &[usize], labels_old: &[usize]) -> usize {
     labels.iter().zip(labels_old).filter(|(a, b)| a != b).count()
+}
+
+/// Copies `labels` into `labels_old`, returning how many differed (one pass over both).
+fn renew_labels(labels: &[usize], labels_old: &mut [usize]) -> usize {
+    let mut changed = 0;
+    for (old, &new) in labels_old.iter_mut().zip(labels) {
+        changed += usize::from(*old != new);
+        *old = new;
+    }
+    changed
 }
 
 /// The outcome of a finished run, rebuilt from what a checkpoint keeps of it: its f64
