@@ -8,12 +8,12 @@
 //! the clusters k-means found, with their centroids, next to the blobs the data was drawn from.
 
 use std::error::Error;
-use std::fmt::{self, Write as _};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use k_means::datasets::make_blobs;
 use k_means::metrics::adjusted_rand_index;
 use k_means::{KMeans, RowMajor};
+use plotters::prelude::*;
 
 const N_SAMPLES: usize = 1500;
 const N_FEATURES: usize = 2;
@@ -51,90 +51,147 @@ fn main() -> Result<(), Box<dyn Error>> {
     println!("  iterations   {} ({status})", model.n_iter());
     println!("  ARI          {ari:.4} vs the true blobs");
 
-    let svg = render_svg(&blobs.data, model.labels(), model.centroids(), &blobs.labels, ari)?;
-    let write = || {
-        if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)?;
-        }
-        std::fs::write(&out, svg)
-    };
-    write().map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    draw(
+        &out,
+        &blobs.data,
+        model.labels(),
+        model.centroids(),
+        &blobs.labels,
+        ari,
+    )
+    .map_err(|e| format!("cannot draw {}: {e}", out.display()))?;
     println!("  plot         {}", out.display());
     Ok(())
 }
 
 /// Tableau 10: distinct hues that stay readable on white.
-const PALETTE: [&str; 10] = [
-    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22",
-    "#17becf",
+const PALETTE: [RGBColor; 10] = [
+    RGBColor(0x1f, 0x77, 0xb4),
+    RGBColor(0xff, 0x7f, 0x0e),
+    RGBColor(0x2c, 0xa0, 0x2c),
+    RGBColor(0xd6, 0x27, 0x28),
+    RGBColor(0x94, 0x67, 0xbd),
+    RGBColor(0x8c, 0x56, 0x4b),
+    RGBColor(0xe3, 0x77, 0xc2),
+    RGBColor(0x7f, 0x7f, 0x7f),
+    RGBColor(0xbc, 0xbd, 0x22),
+    RGBColor(0x17, 0xbe, 0xcf),
 ];
 
-/// Side length of a plot area, in pixels.
-const PLOT: f64 = 400.0;
-/// Panel margins: room for the title and legend above, tick labels and axis titles around.
-const LEFT: f64 = 60.0;
-const RIGHT: f64 = 20.0;
-const TOP: f64 = 62.0;
-const BOTTOM: f64 = 52.0;
-const PANEL_WIDTH: f64 = LEFT + PLOT + RIGHT;
-
-/// The two panels: found clusters with centroids on the left, true blobs on the right.
-fn render_svg(
+/// The two panels, side by side in one SVG: the clusters found with their centroids on the
+/// left, the true blobs on the right, in the same square data window (so that distances look as
+/// k-means measures them) and with matching colours.
+fn draw(
+    out: &Path,
     points: &[f64],
     labels: &[usize],
     centroids: &[f64],
     truth: &[usize],
     ari: f64,
-) -> Result<String, fmt::Error> {
-    // One data window for both panels, square so that distances look as k-means measures them.
-    let frame = Frame::around(points.iter().chain(centroids));
-    // Colour each true blob like the found cluster holding most of its points, so matching
-    // clusters share a colour across panels (cluster numbers themselves are arbitrary).
+) -> Result<(), Box<dyn Error>> {
+    let root = SVGBackend::new(out, (1100, 560)).into_drawing_area();
+    root.fill(&WHITE)?;
+    let (left, right) = root.split_horizontally(550);
+    // Colour each true blob like the found cluster holding most of its points (cluster numbers
+    // themselves are arbitrary).
     let blob_colour = match_labels(truth, labels, K);
+    let (xs, ys) = square_window(points.chunks_exact(2).chain(centroids.chunks_exact(2)));
 
-    let width = 2.0 * PANEL_WIDTH;
-    let height = TOP + PLOT + BOTTOM;
-    let mut svg = String::new();
-    writeln!(
-        svg,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="12">"#
-    )?;
-    writeln!(svg, r#"<rect width="100%" height="100%" fill="white"/>"#)?;
-
-    let found = Panel {
-        x0: 0.0,
-        frame: &frame,
-    };
-    found.axes(&mut svg, &format!("k-means clusters (ARI {ari:.3})"))?;
-    found.points(&mut svg, points, labels, |j| j)?;
-    found.crosses(&mut svg, centroids)?;
+    let title = format!("k-means clusters (ARI {ari:.3} vs the truth)");
+    let mut found = panel(&left, &title, xs.clone(), ys.clone())?;
     let sizes = count(labels, K);
-    let mut legend: Vec<(String, Mark)> = (0..K)
-        .map(|j| (format!("cluster {j} ({})", sizes[j]), Mark::Dot(j)))
-        .collect();
-    legend.push(("centroid".to_string(), Mark::Cross));
-    found.legend(&mut svg, &legend)?;
-
-    let truth_panel = Panel {
-        x0: PANEL_WIDTH,
-        frame: &frame,
+    for j in 0..K {
+        let colour = PALETTE[j % PALETTE.len()];
+        found
+            .draw_series(dots(points, labels, j, colour))?
+            .label(format!("cluster {j} ({})", sizes[j]))
+            .legend(move |(x, y)| Circle::new((x + 6, y), 5, colour.filled()));
+    }
+    // Centroids: black crosses on a white halo, visible over any colour.
+    let crosses = |style: ShapeStyle| {
+        centroids
+            .chunks_exact(2)
+            .map(move |c| Cross::new((c[0], c[1]), 7, style))
     };
-    truth_panel.axes(&mut svg, "true blobs")?;
-    truth_panel.points(&mut svg, points, truth, |b| blob_colour[b])?;
-    let sizes = count(truth, K);
-    let legend: Vec<(String, Mark)> = (0..K)
-        .map(|b| (format!("blob {b} ({})", sizes[b]), Mark::Dot(blob_colour[b])))
-        .collect();
-    truth_panel.legend(&mut svg, &legend)?;
+    found.draw_series(crosses(WHITE.stroke_width(5)))?;
+    found
+        .draw_series(crosses(BLACK.stroke_width(2)))?
+        .label("centroid")
+        .legend(|(x, y)| Cross::new((x + 6, y), 5, BLACK.stroke_width(2)));
+    legend(&mut found)?;
 
-    svg.push_str("</svg>\n");
-    Ok(svg)
+    let mut true_blobs = panel(&right, "true blobs", xs, ys)?;
+    let sizes = count(truth, K);
+    for b in 0..K {
+        let colour = PALETTE[blob_colour[b] % PALETTE.len()];
+        true_blobs
+            .draw_series(dots(points, truth, b, colour))?
+            .label(format!("blob {b} ({})", sizes[b]))
+            .legend(move |(x, y)| Circle::new((x + 6, y), 5, colour.filled()));
+    }
+    legend(&mut true_blobs)?;
+    root.present()?;
+    Ok(())
 }
 
-/// A legend entry's symbol: a dot of a palette colour, or the centroid cross.
-enum Mark {
-    Dot(usize),
-    Cross,
+type Chart<'a> = ChartContext<
+    'a,
+    SVGBackend<'a>,
+    Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+>;
+
+/// A titled panel with labelled axes over the data window.
+fn panel<'a>(
+    area: &DrawingArea<SVGBackend<'a>, plotters::coord::Shift>,
+    title: &str,
+    xs: std::ops::Range<f64>,
+    ys: std::ops::Range<f64>,
+) -> Result<Chart<'a>, Box<dyn Error>> {
+    let mut chart = ChartBuilder::on(area)
+        .caption(title, ("sans-serif", 19))
+        .margin(12)
+        .x_label_area_size(45)
+        .y_label_area_size(55)
+        .build_cartesian_2d(xs, ys)?;
+    chart
+        .configure_mesh()
+        .x_desc("feature 0")
+        .y_desc("feature 1")
+        .label_style(("sans-serif", 13))
+        .axis_desc_style(("sans-serif", 15))
+        .light_line_style(RGBColor(0xf2, 0xf2, 0xf2))
+        .bold_line_style(RGBColor(0xdd, 0xdd, 0xdd))
+        .draw()?;
+    Ok(chart)
+}
+
+/// The legend box, in the panel's upper left corner.
+fn legend(chart: &mut Chart<'_>) -> Result<(), Box<dyn Error>> {
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .label_font(("sans-serif", 14))
+        .background_style(WHITE.mix(0.85))
+        .border_style(RGBColor(0x88, 0x88, 0x88))
+        .draw()?;
+    Ok(())
+}
+
+/// One small translucent dot per point of `class`.
+fn dots<'a>(
+    points: &'a [f64],
+    labels: &'a [usize],
+    class: usize,
+    colour: RGBColor,
+) -> impl Iterator<Item = Circle<(f64, f64), i32>> + 'a {
+    points
+        .chunks_exact(2)
+        .zip(labels)
+        .filter(move |&(_, &l)| l == class)
+        .map(move |(p, _)| Circle::new((p[0], p[1]), 2, colour.mix(0.55).filled()))
 }
 
 /// For each true label, the found label that holds most of its points, if that is one-to-one;
@@ -161,179 +218,23 @@ fn count(labels: &[usize], k: usize) -> Vec<usize> {
     sizes
 }
 
-/// A square window onto the data plane (data coordinates).
-struct Frame {
-    x_min: f64,
-    y_min: f64,
-    span: f64,
-}
-
-impl Frame {
-    /// The smallest square holding every (x, y) pair of `flat`, plus a 5% margin.
-    fn around<'a>(flat: impl Iterator<Item = &'a f64>) -> Frame {
-        let (mut lo, mut hi) = ([f64::INFINITY; 2], [f64::NEG_INFINITY; 2]);
-        for (i, &v) in flat.enumerate() {
-            lo[i % 2] = lo[i % 2].min(v);
-            hi[i % 2] = hi[i % 2].max(v);
-        }
-        let span = (hi[0] - lo[0]).max(hi[1] - lo[1]) * 1.1;
-        let centre = [lo[0].midpoint(hi[0]), lo[1].midpoint(hi[1])];
-        Frame {
-            x_min: centre[0] - span / 2.0,
-            y_min: centre[1] - span / 2.0,
-            span,
+/// A square window around every (x, y) point, with room above them for the legend.
+fn square_window<'a>(
+    points: impl Iterator<Item = &'a [f64]>,
+) -> (std::ops::Range<f64>, std::ops::Range<f64>) {
+    let (mut lo, mut hi) = ([f64::INFINITY; 2], [f64::NEG_INFINITY; 2]);
+    for p in points {
+        for a in 0..2 {
+            lo[a] = lo[a].min(p[a]);
+            hi[a] = hi[a].max(p[a]);
         }
     }
-
-    /// Evenly spaced "nice" values (1, 2 or 5 × 10ⁿ apart) inside `[min, min + span]`.
-    fn ticks(&self, min: f64) -> (Vec<f64>, usize) {
-        let raw = self.span / 6.0;
-        let magnitude = 10f64.powf(raw.log10().floor());
-        let step = [1.0, 2.0, 5.0, 10.0]
-            .into_iter()
-            .map(|m| m * magnitude)
-            .find(|&s| s >= raw)
-            .unwrap_or(10.0 * magnitude);
-        let decimals = (-step.log10().floor()).max(0.0) as usize;
-        let first = (min / step).ceil() as i64;
-        let last = ((min + self.span) / step).floor() as i64;
-        ((first..=last).map(|i| i as f64 * step).collect(), decimals)
-    }
-}
-
-/// One scatter panel, `x0` pixels from the left edge of the picture.
-struct Panel<'f> {
-    x0: f64,
-    frame: &'f Frame,
-}
-
-impl Panel<'_> {
-    fn px(&self, x: f64) -> f64 {
-        self.x0 + LEFT + (x - self.frame.x_min) / self.frame.span * PLOT
-    }
-
-    /// SVG's y axis points down; data's points up.
-    fn py(&self, y: f64) -> f64 {
-        TOP + PLOT - (y - self.frame.y_min) / self.frame.span * PLOT
-    }
-
-    /// Title, frame, grid, tick labels and axis titles.
-    fn axes(&self, svg: &mut String, title: &str) -> fmt::Result {
-        let (left, right, top, bottom) = (self.x0 + LEFT, self.x0 + LEFT + PLOT, TOP, TOP + PLOT);
-        let mid = left + PLOT / 2.0;
-        writeln!(
-            svg,
-            r#"<text x="{mid}" y="20" text-anchor="middle" font-size="15" font-weight="bold">{title}</text>"#
-        )?;
-        writeln!(
-            svg,
-            r##"<rect x="{left}" y="{top}" width="{PLOT}" height="{PLOT}" fill="#fafafa" stroke="#444"/>"##
-        )?;
-        let (xs, xd) = self.frame.ticks(self.frame.x_min);
-        for x in xs {
-            let p = self.px(x);
-            // `+ 0.0` turns -0.0 into 0.0, so the origin is not labelled "-0".
-            let label = format!("{:.*}", xd, x + 0.0);
-            writeln!(
-                svg,
-                r##"<line x1="{p:.1}" y1="{top}" x2="{p:.1}" y2="{bottom}" stroke="#e4e4e4"/><text x="{p:.1}" y="{}" text-anchor="middle" fill="#444">{label}</text>"##,
-                bottom + 16.0
-            )?;
-        }
-        let (ys, yd) = self.frame.ticks(self.frame.y_min);
-        for y in ys {
-            let p = self.py(y);
-            let label = format!("{:.*}", yd, y + 0.0);
-            writeln!(
-                svg,
-                r##"<line x1="{left}" y1="{p:.1}" x2="{right}" y2="{p:.1}" stroke="#e4e4e4"/><text x="{}" y="{:.1}" text-anchor="end" fill="#444">{label}</text>"##,
-                left - 6.0,
-                p + 4.0
-            )?;
-        }
-        writeln!(
-            svg,
-            r#"<text x="{mid}" y="{}" text-anchor="middle">feature 0</text>"#,
-            bottom + 40.0
-        )?;
-        let (x, y) = (self.x0 + 18.0, top + PLOT / 2.0);
-        writeln!(
-            svg,
-            r#"<text x="{x}" y="{y}" text-anchor="middle" transform="rotate(-90 {x} {y})">feature 1</text>"#
-        )
-    }
-
-    /// One small translucent dot per point, grouped by colour to keep the file small.
-    fn points(
-        &self,
-        svg: &mut String,
-        flat: &[f64],
-        labels: &[usize],
-        colour_of: impl Fn(usize) -> usize,
-    ) -> fmt::Result {
-        for class in 0..K {
-            let colour = PALETTE[colour_of(class) % PALETTE.len()];
-            writeln!(svg, r#"<g fill="{colour}" fill-opacity="0.55">"#)?;
-            for (p, _) in flat.chunks_exact(2).zip(labels).filter(|&(_, &l)| l == class) {
-                writeln!(
-                    svg,
-                    r#"<circle cx="{:.1}" cy="{:.1}" r="2.2"/>"#,
-                    self.px(p[0]),
-                    self.py(p[1])
-                )?;
-            }
-            svg.push_str("</g>\n");
-        }
-        Ok(())
-    }
-
-    /// A cross per centroid: black on a white halo, visible over any colour.
-    fn crosses(&self, svg: &mut String, centroids: &[f64]) -> fmt::Result {
-        for c in centroids.chunks_exact(2) {
-            cross(svg, self.px(c[0]), self.py(c[1]), 8.0)?;
-        }
-        Ok(())
-    }
-
-    /// A row of legend entries between the title and the plot.
-    fn legend(&self, svg: &mut String, entries: &[(String, Mark)]) -> fmt::Result {
-        let mut x = self.x0 + LEFT;
-        let y = 44.0;
-        for (text, mark) in entries {
-            match *mark {
-                Mark::Cross => cross(svg, x + 5.0, y - 4.0, 5.0)?,
-                Mark::Dot(c) => {
-                    let colour = PALETTE[c % PALETTE.len()];
-                    writeln!(
-                        svg,
-                        r#"<circle cx="{}" cy="{}" r="5" fill="{colour}"/>"#,
-                        x + 5.0,
-                        y - 4.0
-                    )?;
-                }
-            }
-            writeln!(svg, r#"<text x="{}" y="{y}">{text}</text>"#, x + 16.0)?;
-            // Rough text width: about 6.5 px per character at 12 px.
-            x += 16.0 + 6.5 * text.chars().count() as f64 + 14.0;
-        }
-        Ok(())
-    }
-}
-
-fn cross(svg: &mut String, x: f64, y: f64, r: f64) -> fmt::Result {
-    let d = format!(
-        "M{:.1},{:.1}L{:.1},{:.1}M{:.1},{:.1}L{:.1},{:.1}",
-        x - r,
-        y - r,
-        x + r,
-        y + r,
-        x - r,
-        y + r,
-        x + r,
-        y - r
-    );
-    writeln!(
-        svg,
-        r#"<path d="{d}" stroke="white" stroke-width="5" stroke-linecap="round"/><path d="{d}" stroke="black" stroke-width="2.2" stroke-linecap="round"/>"#
+    let span = (hi[0] - lo[0]).max(hi[1] - lo[1]) * 1.1;
+    let centre = [lo[0].midpoint(hi[0]), lo[1].midpoint(hi[1])];
+    // The legend sits in the upper left corner: a quarter more room above keeps it off the
+    // points, and as much more width keeps the units of both axes equal.
+    (
+        centre[0] - span * 0.625..centre[0] + span * 0.625,
+        centre[1] - span / 2.0..centre[1] + span * 0.75,
     )
 }

@@ -16,7 +16,8 @@ const _: () = assert!(CHUNK_ALIGN.is_multiple_of(TILE_ROWS));
 /// One assignment step over all rows: labels and distance bounds written in place (the
 /// runner-up bound too when `second_lower_sq` is given), the cluster sums (in `frame`, with the
 /// rows' quantized weights, 1 each when `None`) returned when a frame is given. Chunks run in
-/// parallel.
+/// parallel. An empty `upper_sq` keeps no bounds: each chunk writes them to scratch of its own
+/// (Lloyd's loop needs only the labels, and n bounds are 8 bytes a row).
 pub(crate) fn assign_all<T: Float, C: Float>(
     rows: RowMajor<'_, T>,
     centroids: &[C],
@@ -63,14 +64,24 @@ fn assign_all_on<T: Float, C: Float>(
         None => Vec::new(),
     };
     seconds.resize_with(n.div_ceil(chunk), || None);
+    let mut uppers: Vec<Option<&mut [f64]>> = upper_sq.chunks_mut(chunk).map(Some).collect();
+    uppers.resize_with(n.div_ceil(chunk), || None);
     let tasks: Vec<_> = labels
         .chunks_mut(chunk)
-        .zip(upper_sq.chunks_mut(chunk))
+        .zip(uppers)
         .zip(seconds)
         .enumerate()
         .collect();
     let partials = map_ordered(tasks, parallel, |(c, ((l, u), second))| {
         let part = rows.slice_rows(c * chunk, (c + 1) * chunk);
+        let mut own_upper = Vec::new();
+        let u = match u {
+            Some(u) => u,
+            None => {
+                own_upper.resize(part.n_rows(), 0.0);
+                &mut own_upper[..]
+            }
+        };
         let mut scratch = Scratch::new(&prep);
         let mut acc = match frame {
             Some(_) => ClusterSums::zeros(k, d),

@@ -326,6 +326,36 @@ pub enum KMeansError {
     /// fit had no finished run to return yet.
     #[error("the fit was cancelled by its observer or cancellation token")]
     Cancelled,
+    /// A [`RawFile`](crate::RawFile)'s size is not a whole number of rows: `bytes` is not a
+    /// multiple of `n_features` values of `element` (`"f32"`: 4 bytes, `"f64"`: 8).
+    #[error(
+        "the file {path} has {bytes} bytes, which is not a whole number of rows of {n_features} {element} values ({row_bytes} bytes a row)"
+    )]
+    SourceSize {
+        /// The file.
+        path: String,
+        /// Its size in bytes.
+        bytes: u64,
+        /// The number of features per row that was declared.
+        n_features: usize,
+        /// The element type (`"f32"` or `"f64"`).
+        element: &'static str,
+        /// The bytes of one row, `n_features × size_of(element)`.
+        row_bytes: u64,
+    },
+    /// A row source ([`RowSource`](crate::RowSource)) could not be opened or read: reading rows
+    /// `start..end` of `path` failed (`start == end == 0` when the file could not be opened).
+    #[error("reading rows {start}..{end} of {path} failed: {reason}")]
+    SourceRead {
+        /// The file (or the source's description).
+        path: String,
+        /// The first row of the read.
+        start: usize,
+        /// One past its last row.
+        end: usize,
+        /// What the operating system reported.
+        reason: String,
+    },
     /// A deserialised [`Checkpoint`](crate::Checkpoint) broke one of the invariants every
     /// checkpoint of a fit has (the reason names which).
     #[error("invalid checkpoint: {reason}")]

@@ -705,11 +705,9 @@ fn nearer_candidates<T: Float>(
     let d = rows.n_features();
     let m = cands.len() / d;
     let mut labels = vec![0_usize; n];
-    let mut upper = vec![0.0_f64; n];
-    if m == 1 {
-        labels.fill(0);
-    } else {
-        assign::assign_all(rows, cands, &mut labels, &mut upper, None, None);
+    if m > 1 {
+        // Only the labels are read: no per-row bounds kept (`&mut []`).
+        assign::assign_all(rows, cands, &mut labels, &mut [], None, None);
     }
     let chunk = chunk_rows(n, 1, d);
     let tasks: Vec<_> = closest

@@ -20,6 +20,8 @@
 //! [`KMeansModel`] with the centroids, labels, inertia and what the run did, which can
 //! [`predict`](KMeansModel::predict), [`predict_one`](KMeansModel::predict_one),
 //! [`transform`](KMeansModel::transform) and [`score`](KMeansModel::score) new data.
+//! [`KMeans::fit_source`] fits a [`RowSource`] (a [`RawFile`] of raw f32/f64 values larger
+//! than memory, fitted in place) to the model `fit` gives on the same rows, bit for bit.
 //!
 //! * **Exact.** Labels are certified equal to a direct f64 nearest-centroid computation (ties to
 //!   the lowest index) even though the kernel computes `½‖c‖² − x·c` with SIMD FMAs in the data's
@@ -79,12 +81,15 @@
 //! * `arrow`: `fit`, `predict`, `transform` on an Arrow `FixedSizeListArray` of `f32`/`f64`
 //!   (read in place) or a `RecordBatch` of float columns (copied once); nulls are errors that
 //!   name the row and column.
+//! * `cli`: the `k-means` program (`cargo install k-means --features cli`): `fit`, `predict`,
+//!   `transform`, `sweep` and `plot` on CSV or text files. Adds nothing to the library; its
+//!   dependencies (clap, csv-core, flate2, indicatif, plotters, serde_json) are the program's.
 //!
 //! [`rand`] is re-exported, so an RNG for [`initialize_random_centroids`] can be named without
 //! depending on the same `rand` version by hand.
 #![deny(missing_docs)]
 // The only unsafe code is the dispatch to the `#[target_feature]` kernel copies, allowed in
-// `kernels/backend.rs` alone.
+// `kernels/backend.rs` alone, and the memory mapping of `RawFile`, in `source/mapping.rs`.
 #![deny(unsafe_code)]
 #![doc(test(attr(deny(warnings))))]
 
@@ -106,6 +111,7 @@ mod parallel;
 mod part;
 mod refine;
 mod report;
+mod source;
 mod steps;
 mod sums;
 mod sweep;
@@ -133,6 +139,7 @@ pub use observe::{CancelToken, FitEvent, FitStage, OnCancel};
 pub use rand;
 pub use refine::Refine;
 pub use report::{FitOptions, FitReport, PhaseTimings};
+pub use source::{RawFile, RowSource};
 pub use steps::{
     closest_centroid, compute_means, create_clusters, euclidean_distance, initialize_random_centroids,
     squared_euclidean_distance,

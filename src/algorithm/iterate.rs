@@ -76,12 +76,10 @@ pub(crate) fn run_from<T: Float>(
     let mut next = state.centroids.clone();
     let mut labels = vec![usize::MAX; n];
     let mut labels_old = vec![usize::MAX; n];
-    // Lloyd's per-row distance bounds (unused by a bounded step, which keeps its own): allocated
-    // only when a full pass needs them, to keep a bounded run's memory at its bounds.
-    let mut upper: Vec<f64> = Vec::new();
+    // A full pass keeps no per-row distance bounds (`&mut []`): Lloyd needs only the labels,
+    // and a bounded step keeps its own.
     if state.n_iter > 0 && state.n_iter < ctx.max_iter {
-        upper.resize(n, 0.0);
-        assign_all(rows, &state.previous, &mut labels_old, &mut upper, None, None);
+        assign_all(rows, &state.previous, &mut labels_old, &mut [], None, None);
     }
     let mut strict = false;
     let mut stop = StopReason::MaxIter;
@@ -117,17 +115,14 @@ pub(crate) fn run_from<T: Float>(
                 running = Some(sums.clone());
                 sums
             }
-            None => {
-                upper.resize(n, 0.0);
-                assign_all(
-                    rows,
-                    &state.centroids,
-                    &mut labels,
-                    &mut upper,
-                    None,
-                    Some((frame, part.weights)),
-                )
-            }
+            None => assign_all(
+                rows,
+                &state.centroids,
+                &mut labels,
+                &mut [],
+                None,
+                Some((frame, part.weights)),
+            ),
         };
         // The rows whose label changed (for the stopping test and the events), counted in the
         // pass that makes these labels the previous ones: the copy every iteration made anyway,
@@ -180,8 +175,7 @@ pub(crate) fn run_from<T: Float>(
         // The bounds and running sums are no longer needed: free them first.
         drop(bounds);
         drop(running);
-        upper.resize(n, 0.0);
-        assign_all(rows, &state.centroids, &mut labels, &mut upper, None, None);
+        assign_all(rows, &state.centroids, &mut labels, &mut [], None, None);
     }
     let centroids: Vec<T> = state.centroids.iter().map(|&v| T::from_f64_(v)).collect();
     let inertia = inertia(part, &centroids, &labels)?;
@@ -223,8 +217,7 @@ pub(crate) fn restore<T: Float>(
 ) -> RunOutcome<T> {
     let n = rows.n_rows();
     let mut labels = vec![0; n];
-    let mut upper = vec![0.0; n];
-    assign_all(rows, &centroids_f64, &mut labels, &mut upper, None, None);
+    assign_all(rows, &centroids_f64, &mut labels, &mut [], None, None);
     RunOutcome {
         centroids: centroids_f64.iter().map(|&v| T::from_f64_(v)).collect(),
         centroids_f64,

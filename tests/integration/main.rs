@@ -14,11 +14,16 @@
 //!   buffer of the same rows; ragged rows are errors.
 //! * `observe`: the observer's events, cancelling (observer, token from another thread, over
 //!   partitions), the best model so far, the fit report; watching changes no result.
+//! * `sources`: `fit_source` over raw files in a temporary folder equals `fit` bit for bit;
+//!   the errors of a source (size, empty, NaN, missing file, a file that shrank).
 //! * `inference`: `predict_one`, `score`, `fit_predict`; saved models (serde) that do not grow
 //!   with the training data.
+//! * `cli` (feature `cli`): the `k-means` program run as a user runs it, on generated files.
 
 mod api;
 mod checkpoints;
+#[cfg(feature = "cli")]
+mod cli;
 mod determinism;
 mod errors;
 mod inference;
@@ -28,6 +33,7 @@ mod observe;
 mod partitions;
 mod properties;
 mod reference;
+mod sources;
 mod sweep;
 
 /// The element types the tests are generic over, with conversions to and from f64.
