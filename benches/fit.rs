@@ -10,6 +10,12 @@
 //! k-means++ seeding is slow (criterion needs at least 10 fits); skip it with a filter, e.g.
 //! `cargo bench --bench fit -- fit_10_iter`.
 //!
+//! * `observer`: the cost of watching a fit, on 100 000 × 16 × 64 (`f32`): the same fits
+//!   without an observer, with a no-op observer ([`k_means::KMeans::observer`] returning
+//!   `Continue`) and with a [`k_means::CancelToken`] never cancelled, side by side, for ten
+//!   Lloyd iterations from a fixed start (`10_iter`) and a plain fit to convergence (`plain`:
+//!   k-means‖ seeding, `Auto`). `cargo bench --bench fit -- observer`.
+//!
 //! Data: `make_blobs(rows, features, k, cluster_std = 2.0, seed = 0)`. Run with
 //! `cargo bench --bench fit`.
 
@@ -19,7 +25,7 @@ use std::time::Duration;
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use k_means::datasets::make_blobs;
-use k_means::{Algorithm, Float, Init, KMeans, Refine, RowMajor};
+use k_means::{Algorithm, CancelToken, Float, Init, KMeans, Refine, RowMajor};
 
 /// `(rows, features, k)` for the fit grid.
 const GRID: &[(usize, usize, usize)] = &[(10_000, 2, 8), (100_000, 16, 64), (100_000, 64, 256)];
@@ -168,5 +174,32 @@ fn bench_fit(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, bench_fit);
+/// The same fits without an observer, with a no-op one, and with an idle cancellation token,
+/// interleaved per configuration so that they run under the same machine load.
+fn bench_observer(c: &mut Criterion) {
+    let case: Case<f32> = Case::new(100_000, 16, 64);
+    let mut group = c.benchmark_group("observer");
+    configure(&mut group);
+    group.throughput(Throughput::Elements(case.rows as u64));
+    let x = case.view();
+    for (config, params) in [("10_iter", case.fixed_params()), ("plain", case.plain_params())] {
+        let variants = [
+            ("none", params.clone()),
+            (
+                "no-op observer",
+                params.clone().observer(|_| std::ops::ControlFlow::Continue(())),
+            ),
+            ("idle token", params.clone().cancel_token(CancelToken::new())),
+        ];
+        for (variant, km) in variants {
+            group.bench_function(
+                BenchmarkId::new(format!("{config}/{variant}"), case.label()),
+                |b| b.iter(|| km.fit(black_box(&x)).unwrap()),
+            );
+        }
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench_fit, bench_observer);
 criterion_main!(benches);

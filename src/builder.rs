@@ -1,11 +1,14 @@
 //! The `KMeans` builder: options, validation at the boundary, restarts, refinement.
 
 use std::cell::RefCell;
+use std::ops::ControlFlow;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use rand::rngs::Xoshiro256PlusPlus;
 use rand::{Rng, SeedableRng};
 
-use crate::algorithm::{self, Algorithm, Facts, FitContext, Hook, RunOutcome, RunState};
+use crate::algorithm::{self, Algorithm, Facts, FitContext, Hook, RunOutcome, RunState, Signal, StopReason};
 use crate::checkpoint::{Checkpoint, Identity, Phase, Resume, Tracker, fingerprint};
 use crate::collective::Collective;
 use crate::comm::Comm;
@@ -15,8 +18,10 @@ use crate::error::KMeansError;
 use crate::float::Float;
 use crate::init::{self, Init};
 use crate::model::KMeansModel;
+use crate::observe::{CancelToken, FitEvent, FitStage, Observer, OnCancel, Watch};
 use crate::part::{Part, scale_within};
 use crate::refine::{self, Refine};
+use crate::report::{FitOptions, Tally};
 use crate::validate;
 
 /// The caller's checkpoint callback, as the fit carries it.
@@ -80,6 +85,9 @@ pub const DEFAULT_SEED: u64 = 0;
 /// | [`algorithm`](KMeans::algorithm) | [`Algorithm::Auto`] | exact algorithm (all give the same result) |
 /// | [`refine`](KMeans::refine) | `Breathing { m: 2 }`, or `None` for precomputed starts | breathing k-means after the runs |
 /// | [`seed`](KMeans::seed) | 0 | seed of the portable RNG (Xoshiro256++) |
+/// | [`observer`](KMeans::observer) | none | a callback receiving the fit's events, which may stop it |
+/// | [`cancel_token`](KMeans::cancel_token) | none | a flag that stops the fit from another thread |
+/// | [`on_cancel`](KMeans::on_cancel) | [`OnCancel::Error`] | what a stopped fit returns |
 ///
 /// These follow scikit-learn's `KMeans` with two exceptions: the seed is fixed by default (the
 /// same data and options give the same model, bit for bit, on any number of threads), and fits
@@ -112,6 +120,14 @@ pub struct KMeans<T> {
     /// `None`: the default, which depends on the start (see [`KMeans::refine`]).
     refine: Option<Refine>,
     seed: u64,
+    /// Not saved: a closure, and no option of the result.
+    #[cfg_attr(feature = "serde", serde(skip))]
+    observer: Option<Observer>,
+    /// Not saved: a flag of this process.
+    #[cfg_attr(feature = "serde", serde(skip))]
+    cancel: Option<CancelToken>,
+    #[cfg_attr(feature = "serde", serde(default))]
+    on_cancel: OnCancel,
 }
 
 impl<T: Float> KMeans<T> {
@@ -135,6 +151,9 @@ impl<T: Float> KMeans<T> {
             algorithm: Algorithm::Auto,
             refine: None,
             seed: DEFAULT_SEED,
+            observer: None,
+            cancel: None,
+            on_cancel: OnCancel::Error,
         }
     }
 
@@ -264,6 +283,100 @@ impl<T: Float> KMeans<T> {
     #[must_use]
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = seed;
+        self
+    }
+
+    /// Calls `observer` with every [`FitEvent`] of every fit this builder runs: seeding
+    /// progress, each iteration of each run (its total squared centroid shift and the rows
+    /// that changed cluster), each run's end with its inertia, the kept restart, each breathing
+    /// cycle; see [`FitEvent`] for the order. Returning `ControlFlow::Break(())` stops the fit
+    /// as [`on_cancel`](Self::on_cancel) says: a single process stops at once (after the
+    /// current iteration, or the current k-means++ centroid); over partitions the request is
+    /// a vote exchanged with the next iteration's flag round, so every participant stops
+    /// after the same iteration, one iteration later. An observer that never breaks changes
+    /// nothing: the model is the same, bit for bit, as without it.
+    ///
+    /// The observer is shared by the builder's clones (and by the threads of
+    /// [`fit_in_threads`](crate::distributed::fit_in_threads), each of which calls it with the
+    /// same events); it is not saved with the builder (feature `serde`), and builders compare
+    /// equal only if they share it. Without an observer or a [token](Self::cancel_token) a fit
+    /// calls nothing per iteration.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use k_means::{FitEvent, KMeans, KMeansError};
+    /// use std::ops::ControlFlow;
+    ///
+    /// let rows: Vec<[f64; 2]> = (0..1000).map(|i| [(i % 31) as f64, (i % 17) as f64]).collect();
+    /// // Stop after the third iteration of the first run.
+    /// let km = KMeans::new(8).observer(|event| match event {
+    ///     FitEvent::Iteration { iteration: 3, .. } => ControlFlow::Break(()),
+    ///     _ => ControlFlow::Continue(()),
+    /// });
+    /// assert_eq!(km.fit(&rows).unwrap_err(), KMeansError::Cancelled);
+    /// ```
+    #[must_use]
+    pub fn observer<F>(mut self, observer: F) -> Self
+    where
+        F: FnMut(&FitEvent) -> ControlFlow<()> + Send + 'static,
+    {
+        self.observer = Some(Observer(Arc::new(Mutex::new(observer))));
+        self
+    }
+
+    /// Stops every fit of this builder once `token` is [cancelled](CancelToken::cancel) (from
+    /// any thread): it is checked at every iteration boundary, after every centroid greedy
+    /// k-means++ chooses, and between runs; the fit then ends as
+    /// [`on_cancel`](Self::on_cancel) says. Over partitions a participant's cancelled token is
+    /// a vote, as for [`observer`](Self::observer) (seeding is then not interrupted).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use k_means::{CancelToken, KMeans, KMeansError};
+    ///
+    /// let rows: Vec<[f32; 2]> = (0..2000).map(|i| [(i % 37) as f32, (i % 23) as f32]).collect();
+    /// let token = CancelToken::new();
+    /// let km = KMeans::new(16).cancel_token(token.clone());
+    /// let stopper = std::thread::spawn(move || token.cancel());
+    /// stopper.join().unwrap();
+    /// assert_eq!(km.fit(&rows).unwrap_err(), KMeansError::Cancelled);
+    /// ```
+    #[must_use]
+    pub fn cancel_token(mut self, token: CancelToken) -> Self {
+        self.cancel = Some(token);
+        self
+    }
+
+    /// What a fit stopped by its [`observer`](Self::observer) or
+    /// [`cancel_token`](Self::cancel_token) returns: [`KMeansError::Cancelled`] (the default),
+    /// or with [`OnCancel::BestSoFar`] the model of lowest inertia among the runs finished and
+    /// the run interrupted, whose [`FitReport::stop_reason`](crate::FitReport) is
+    /// [`StopReason::Cancelled`](crate::StopReason::Cancelled).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use k_means::{FitEvent, KMeans, OnCancel, StopReason};
+    /// use std::ops::ControlFlow;
+    ///
+    /// let rows: Vec<[f64; 2]> = (0..1000).map(|i| [(i % 31) as f64, (i % 17) as f64]).collect();
+    /// let model = KMeans::new(8)
+    ///     .observer(|event| match event {
+    ///         FitEvent::Iteration { iteration: 2, .. } => ControlFlow::Break(()),
+    ///         _ => ControlFlow::Continue(()),
+    ///     })
+    ///     .on_cancel(OnCancel::BestSoFar)
+    ///     .fit(&rows)?;
+    /// assert_eq!(model.n_iter(), 2);
+    /// assert_eq!(model.stop_reason(), StopReason::Cancelled);
+    /// assert_eq!(model.report().unwrap().stop_reason, StopReason::Cancelled);
+    /// # Ok::<(), k_means::KMeansError>(())
+    /// ```
+    #[must_use]
+    pub fn on_cancel(mut self, on_cancel: OnCancel) -> Self {
+        self.on_cancel = on_cancel;
         self
     }
 
@@ -647,6 +760,16 @@ impl<T: Float> KMeans<T> {
             Refine::None => 0,
         };
         let identity = self.identity(&ctx, rows.n_features(), n_init, refine_m, weights.is_some());
+        let options = FitOptions {
+            k: self.k,
+            init: identity.init.clone(),
+            algorithm: self.algorithm,
+            refine,
+            n_init,
+            max_iter: self.max_iter,
+            tolerance: self.tolerance,
+            seed: self.seed,
+        };
         let resume: Option<Resume> = match resume {
             Some(c) => Some(c.resume_for(&identity)?),
             None => None,
@@ -659,20 +782,45 @@ impl<T: Float> KMeans<T> {
             resume.as_ref().map_or(0, |r| r.sequence),
         ));
         let sink = RefCell::new(on_checkpoint);
-        let hook = |state: &RunState| -> Result<(), KMeansError> {
-            let checkpoint = tracker.borrow_mut().checkpoint::<T>(state);
-            match sink.borrow_mut().as_mut() {
-                Some(f) => f(&checkpoint),
-                None => Ok(()),
+        // The observer and the token: the drivers keep the watch's stage up to date.
+        let watch = RefCell::new(Watch::new(self.observer.clone(), self.cancel.clone()));
+        // One hook for both: the checkpoint first (so a fit stopped here can resume from it),
+        // then the event.
+        let hook = |signal: Signal<'_>| -> Result<ControlFlow<()>, KMeansError> {
+            match signal {
+                Signal::Iteration {
+                    state,
+                    shift_squared,
+                    rows_changed,
+                    continues,
+                } => {
+                    if continues && let Some(f) = sink.borrow_mut().as_mut() {
+                        let checkpoint = tracker.borrow_mut().checkpoint::<T>(state);
+                        f(&checkpoint)?;
+                    }
+                    let mut watch = watch.borrow_mut();
+                    let stage = watch.stage;
+                    Ok(watch.emit(FitEvent::Iteration {
+                        stage,
+                        iteration: state.n_iter,
+                        shift_squared,
+                        rows_changed,
+                    }))
+                }
+                Signal::Poll => Ok(watch.borrow_mut().poll()),
             }
         };
         let mut ctx: FitContext<'_, '_> = ctx;
-        if sink.borrow().is_some() {
+        if sink.borrow().is_some() || watch.borrow().is_active() {
             ctx.hook = Some(Hook(&hook));
         }
+        // A single process stops at once; participants stop together (see `Watch`).
+        let solo = ctx.comm.size() == 1;
+        let mut tally = Tally::default();
 
         let mut master = Xoshiro256PlusPlus::seed_from_u64(self.seed);
         let mut best: Option<RunOutcome<T>> = None;
+        let mut kept_run = 0;
         let (mut first_run, mut resume_run, mut resume_breathing) = (0, None, None);
         if let Some(r) = resume {
             best = r
@@ -693,28 +841,87 @@ impl<T: Float> KMeans<T> {
                 master.next_u64();
             }
         }
+        let mut cancelled = false;
         for run in first_run..n_init {
             // Each run has its own stream, derived from the seed, so run r's start does not
             // depend on how many random numbers earlier runs drew.
             let mut rng = Xoshiro256PlusPlus::seed_from_u64(master.next_u64());
             tracker.borrow_mut().enter(Phase::Restart { run }, best.as_ref());
-            let outcome = match resume_run.take() {
-                Some(state) => algorithm::run_from(&ctx, rows, state)?,
+            watch.borrow_mut().stage = FitStage::Restart { run };
+            let state = match resume_run.take() {
+                Some(state) => state,
                 None => {
-                    let start = self.start(ctx.part(rows), &mut rng)?;
-                    algorithm::run(&ctx, rows, start)?
+                    let clock = Instant::now();
+                    let start = self.start(ctx.part(rows), &mut rng, run, &watch, solo);
+                    tally.timings.seeding += clock.elapsed();
+                    match start {
+                        // Only a single process stops while seeding.
+                        Err(KMeansError::Cancelled) => {
+                            cancelled = true;
+                            break;
+                        }
+                        start => RunState::start(&start?),
+                    }
                 }
             };
+            let clock = Instant::now();
+            let outcome = algorithm::run_from(&ctx, rows, state)?;
+            tally.timings.iterations += clock.elapsed();
+            tally.total_iterations += outcome.n_iter;
+            tally.run_inertias.push(outcome.inertia);
+            // A stop asked for at this event is taken up by `stop_agreed` below.
+            let _ = watch.borrow_mut().emit(FitEvent::RunFinished {
+                stage: FitStage::Restart { run },
+                n_iter: outcome.n_iter,
+                inertia: outcome.inertia,
+                stop_reason: outcome.stop,
+            });
+            // Every participant has the same outcome, so all or none make the round.
+            cancelled = outcome.stop == StopReason::Cancelled || ctx.stop_agreed()?;
             if best.as_ref().is_none_or(|b| outcome.inertia < b.inertia) {
                 best = Some(outcome);
+                kept_run = run;
+            }
+            if cancelled {
+                break;
             }
         }
         let Some(mut best) = best else {
-            return Err(KMeansError::ZeroNInit);
+            return Err(if cancelled {
+                KMeansError::Cancelled
+            } else {
+                KMeansError::ZeroNInit
+            });
         };
-        if let Refine::Breathing { m } = refine {
-            let mut rng = Xoshiro256PlusPlus::seed_from_u64(master.next_u64());
-            best = refine::breathing(&ctx, rows, best, m, &mut rng, &tracker, resume_breathing)?;
+        if !cancelled && resume_breathing.is_none() {
+            let _ = watch.borrow_mut().emit(FitEvent::Kept {
+                run: kept_run,
+                inertia: best.inertia,
+                n_iter: best.n_iter,
+            });
+        }
+        if let Refine::Breathing { m } = refine
+            && !cancelled
+        {
+            cancelled = ctx.stop_agreed()?;
+            if !cancelled {
+                let clock = Instant::now();
+                let mut rng = Xoshiro256PlusPlus::seed_from_u64(master.next_u64());
+                let refined = refine::breathing(
+                    &ctx,
+                    rows,
+                    best,
+                    m,
+                    &mut rng,
+                    (&tracker, &watch, &mut tally),
+                    resume_breathing,
+                )?;
+                (best, cancelled) = refined;
+                tally.timings.refinement += clock.elapsed();
+            }
+        }
+        if cancelled && self.on_cancel == OnCancel::Error {
+            return Err(KMeansError::Cancelled);
         }
         // Cluster sizes over every participant's rows.
         let mut sizes = vec![0_i64; self.k];
@@ -723,7 +930,19 @@ impl<T: Float> KMeans<T> {
         }
         ctx.comm.sum_i64(&mut sizes)?;
         let sizes = sizes.iter().map(|&s| s as usize).collect();
-        Ok(KMeansModel::from_run(best, self.k, rows.n_features(), sizes))
+        let stop_reason = if cancelled {
+            StopReason::Cancelled
+        } else {
+            best.stop
+        };
+        let report = tally.into_report(stop_reason, best.n_iter, options);
+        Ok(KMeansModel::from_run(
+            best,
+            self.k,
+            rows.n_features(),
+            sizes,
+            report,
+        ))
     }
 
     /// Checks options and data once (with every participant); returns the fit context and the
@@ -901,15 +1120,33 @@ impl<T: Float> KMeans<T> {
         self.init.as_ref().unwrap_or(&Init::KMeansPlusPlus)
     }
 
-    fn start<R: Rng + ?Sized>(&self, part: Part<'_, '_, T>, rng: &mut R) -> Result<Vec<T>, KMeansError> {
-        match self.chosen_init() {
-            Init::Precomputed(c) => Ok(c.clone()),
-            Init::Random => init::random_rows(part, self.k, rng),
-            Init::KMeansPlusPlus => init::kmeans_plus_plus(part, self.k, rng),
+    /// The start of restart `run`, telling `watch` of its progress; a single process (`solo`)
+    /// stops with [`KMeansError::Cancelled`] when a stop is pending.
+    fn start<R: Rng + ?Sized>(
+        &self,
+        part: Part<'_, '_, T>,
+        rng: &mut R,
+        run: usize,
+        watch: &RefCell<Watch>,
+        solo: bool,
+    ) -> Result<Vec<T>, KMeansError> {
+        let k = self.k;
+        let mut progress = |chosen: usize| {
+            let flow = watch.borrow_mut().emit(FitEvent::Seeding { run, chosen, k });
+            if solo { flow } else { ControlFlow::Continue(()) }
+        };
+        let start = match self.chosen_init() {
+            Init::Precomputed(c) => c.clone(),
+            Init::Random => init::random_rows(part, k, rng)?,
+            Init::KMeansPlusPlus => return init::kmeans_plus_plus(part, k, rng, &mut progress),
             &Init::KMeansParallel { rounds, oversampling } => {
-                init::kmeans_parallel(part, self.k, rounds, oversampling, rng)
+                init::kmeans_parallel(part, k, rounds, oversampling, rng)?
             }
+        };
+        if progress(k).is_break() {
+            return Err(KMeansError::Cancelled);
         }
+        Ok(start)
     }
 }
 

@@ -341,6 +341,12 @@ pub enum KMeansError {
         /// Which invariant failed.
         reason: String,
     },
+    /// The fit was stopped by its observer ([`KMeans::observer`](crate::KMeans::observer)
+    /// returned `Break`) or its [`CancelToken`](crate::CancelToken), and
+    /// [`KMeans::on_cancel`](crate::KMeans::on_cancel) asked for an error (the default), or the
+    /// fit had no finished run to return yet.
+    #[error("the fit was cancelled by its observer or cancellation token")]
+    Cancelled,
     /// A [`RawFile`](crate::RawFile)'s size is not a whole number of rows: `bytes` is not a
     /// multiple of `n_features` values of `element` (`"f32"`: 4 bytes, `"f64"`: 8).
     #[error(

@@ -1,5 +1,7 @@
 //! Initial centroids: random distinct rows, greedy k-means++, or the caller's own.
 
+use std::ops::ControlFlow;
+
 use rand::{Rng, RngExt};
 
 use crate::assign::{self, sq_scale};
@@ -9,6 +11,10 @@ use crate::float::Float;
 use crate::kernels::{self, sq_dist_f64};
 use crate::parallel::{chunk_rows, map_ordered, worth_parallel};
 use crate::part::{Part, Solo, quantize_sq};
+
+/// What greedy k-means++ tells of its progress: the number of centroids chosen so far, after
+/// each one; `Break` stops the seeding ([`KMeansError::Cancelled`]).
+pub(crate) type OnChosen<'a> = &'a mut dyn FnMut(usize) -> ControlFlow<()>;
 
 /// How `fit` chooses the initial centroids.
 ///
@@ -347,12 +353,13 @@ pub(crate) fn kmeans_plus_plus<T: Float, R: Rng + ?Sized>(
     part: Part<'_, '_, T>,
     k: usize,
     rng: &mut R,
+    on_chosen: OnChosen<'_>,
 ) -> Result<Vec<T>, KMeansError> {
     // Keep every candidate's distances between the two sweeps of a step (saving a second read
     // of the data, which dominates when it does not fit in cache) when they take at most a
     // quarter of the input's size (or 16 MiB); otherwise recompute the chosen candidate's. The
     // result is the same.
-    kmeans_plus_plus_from(part, k, rng, Vec::new())
+    kmeans_plus_plus_from(part, k, rng, Vec::new(), on_chosen)
 }
 
 /// [`kmeans_plus_plus`] continued from the centroids `start` (flat; empty: from nothing).
@@ -361,16 +368,19 @@ fn kmeans_plus_plus_from<T: Float, R: Rng + ?Sized>(
     k: usize,
     rng: &mut R,
     start: Vec<T>,
+    on_chosen: OnChosen<'_>,
 ) -> Result<Vec<T>, KMeansError> {
     let rows = part.rows;
     let n_trials = 2 + (k as f64).ln().floor() as usize;
     let input_bytes = core::mem::size_of_val(rows.as_slice());
     let keep_distances = rows.n_rows() * n_trials * 8 <= (16 << 20).max(input_bytes / 4);
-    kmeans_plus_plus_impl(part, k, rng, true, keep_distances, start)
+    kmeans_plus_plus_impl(part, k, rng, true, keep_distances, start, on_chosen)
 }
 
 /// Greedy k-means++ steps over `part` from the centroids `start` (flat, row-major; empty: the
-/// first centroid is drawn as k-means++ draws it) until there are `k`.
+/// first centroid is drawn as k-means++ draws it) until there are `k`. `on_chosen` hears the
+/// number of centroids after each one is chosen; `Break` ends the seeding with
+/// [`KMeansError::Cancelled`].
 pub(crate) fn kmeans_plus_plus_impl<T: Float, R: Rng + ?Sized>(
     part: Part<'_, '_, T>,
     k: usize,
@@ -378,6 +388,7 @@ pub(crate) fn kmeans_plus_plus_impl<T: Float, R: Rng + ?Sized>(
     prune: bool,
     keep_distances: bool,
     start: Vec<T>,
+    on_chosen: OnChosen<'_>,
 ) -> Result<Vec<T>, KMeansError> {
     let rows = part.rows;
     let n = rows.n_rows();
@@ -399,6 +410,9 @@ pub(crate) fn kmeans_plus_plus_impl<T: Float, R: Rng + ?Sized>(
         let first = first_row(part, rng, &mut cumulative)?;
         let (_, first_row) = share_rows(part, &held(part, &[first]), 1)?;
         centroids.extend_from_slice(&first_row);
+        if on_chosen(1).is_break() {
+            return Err(KMeansError::Cancelled);
+        }
         let tasks: Vec<(usize, &mut [f64])> = closest.chunks_mut(chunk).enumerate().collect();
         map_ordered(tasks, parallel, |(c, out)| {
             let lo = c * chunk;
@@ -539,6 +553,9 @@ pub(crate) fn kmeans_plus_plus_impl<T: Float, R: Rng + ?Sized>(
             }
         });
         centroids.extend_from_slice(chosen);
+        if on_chosen(centroids.len() / d).is_break() {
+            return Err(KMeansError::Cancelled);
+        }
     }
     Ok(centroids)
 }
@@ -622,12 +639,15 @@ pub(crate) fn kmeans_parallel<T: Float, R: Rng + ?Sized>(
         .flat_map(|&j| cands[j * d..(j + 1) * d].iter().copied())
         .collect();
     if kept.len() <= k {
-        return kmeans_plus_plus_from(part, k, rng, kept_rows);
+        return kmeans_plus_plus_from(part, k, rng, kept_rows, &mut |_| ControlFlow::Continue(()));
     }
     let kept_weights: Vec<i64> = kept.iter().map(|&j| weights[j]).collect();
     let crows = RowMajor::new(&kept_rows, d).expect("whole rows");
     let solo = Solo::weighted(crows, &kept_weights);
-    kmeans_plus_plus(solo.part_weighted(crows, &kept_weights), k, rng)
+    // The reduction is part of one seeding step: it reports no progress of its own.
+    kmeans_plus_plus(solo.part_weighted(crows, &kept_weights), k, rng, &mut |_| {
+        ControlFlow::Continue(())
+    })
 }
 
 /// `Σ w·D²` over this participant's rows, in fixed point (`quantize_sq` at `scale`).
@@ -734,8 +754,16 @@ mod tests {
             let rows = RowMajor::new(&b.data, d).unwrap();
             let run = |prune, keep| {
                 let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
-                kmeans_plus_plus_impl(Solo::new(rows).part(rows), k, &mut rng, prune, keep, Vec::new())
-                    .unwrap()
+                kmeans_plus_plus_impl(
+                    Solo::new(rows).part(rows),
+                    k,
+                    &mut rng,
+                    prune,
+                    keep,
+                    Vec::new(),
+                    &mut |_| ControlFlow::Continue(()),
+                )
+                .unwrap()
             };
             let reference = run(false, false);
             assert_eq!(run(true, true), reference);
@@ -757,7 +785,10 @@ mod tests {
         let rows = RowMajor::new(&data, 2).unwrap();
         for seed in 0..20 {
             let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
-            let c = kmeans_plus_plus(Solo::new(rows).part(rows), 3, &mut rng).unwrap();
+            let c = kmeans_plus_plus(Solo::new(rows).part(rows), 3, &mut rng, &mut |_| {
+                ControlFlow::Continue(())
+            })
+            .unwrap();
             let mut groups: Vec<i64> = c.chunks(2).map(|r| (r[0] / 1000.0).round() as i64).collect();
             groups.sort_unstable();
             assert_eq!(groups, [0, 1, 2], "seed {seed}");

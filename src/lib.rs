@@ -115,9 +115,11 @@ mod integrations;
 mod kernels;
 mod minibatch;
 mod model;
+mod observe;
 mod parallel;
 mod part;
 mod refine;
+mod report;
 mod source;
 mod steps;
 mod sums;
@@ -140,11 +142,13 @@ pub use minibatch::{DEFAULT_BATCH_SIZE, MiniBatchKMeans, MiniBatchState};
 pub use model::KMeansModel;
 #[cfg(feature = "serde")]
 pub use model::WithLabels;
+pub use observe::{CancelToken, FitEvent, FitStage, OnCancel};
 /// The `rand` crate this one is built with, so that an RNG passed to
 /// [`initialize_random_centroids`] need not match its version by hand:
 /// `k_means::rand::rngs::Xoshiro256PlusPlus` is the generator `fit` uses.
 pub use rand;
 pub use refine::Refine;
+pub use report::{FitOptions, FitReport, PhaseTimings};
 pub use source::{RawFile, RowSource};
 pub use steps::{
     closest_centroid, compute_means, create_clusters, euclidean_distance, initialize_random_centroids,

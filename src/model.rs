@@ -7,6 +7,7 @@ use crate::error::KMeansError;
 use crate::float::Float;
 use crate::kernels::{nearest_direct, sq_dist_f64};
 use crate::part::Solo;
+use crate::report::FitReport;
 use crate::validate;
 
 /// The result of [`KMeans::fit`](crate::KMeans::fit): centroids, the training rows' labels, and
@@ -61,7 +62,7 @@ use crate::validate;
 /// partitions holds only its own rows' labels), and a finite, non-negative inertia. Otherwise
 /// the deserialiser reports the [`KMeansError`] that names the broken invariant. Files saved
 /// with labels by earlier versions load as before.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 #[cfg_attr(feature = "serde", derive(serde::Deserialize))]
 #[cfg_attr(
     feature = "serde",
@@ -79,6 +80,23 @@ pub struct KMeansModel<T> {
     stop_reason: StopReason,
     k: usize,
     n_features: usize,
+    report: Option<FitReport>,
+}
+
+impl<T: PartialEq> PartialEq for KMeansModel<T> {
+    /// What was fitted: centroids, labels, cluster sizes, inertia, `n_iter`, stop reason and
+    /// shape; not the [`report`](Self::report) of how (compare those apart: its timings vary
+    /// from fit to fit, and a resumed fit reports what its own call did).
+    fn eq(&self, other: &Self) -> bool {
+        self.centroids == other.centroids
+            && self.labels == other.labels
+            && self.cluster_sizes == other.cluster_sizes
+            && self.inertia == other.inertia
+            && self.n_iter == other.n_iter
+            && self.stop_reason == other.stop_reason
+            && self.k == other.k
+            && self.n_features == other.n_features
+    }
 }
 
 /// A model as stored: every field of [`KMeansModel`], the labels empty unless asked for.
@@ -94,6 +112,7 @@ struct Stored<'a, T> {
     stop_reason: StopReason,
     k: usize,
     n_features: usize,
+    report: Option<&'a FitReport>,
 }
 
 #[cfg(feature = "serde")]
@@ -108,6 +127,7 @@ impl<T: Float> KMeansModel<T> {
             stop_reason: self.stop_reason,
             k: self.k,
             n_features: self.n_features,
+            report: self.report.as_ref(),
         }
     }
 
@@ -179,6 +199,9 @@ struct RawModel<T> {
     stop_reason: StopReason,
     k: usize,
     n_features: usize,
+    /// Absent in models saved before reports existed, and in models built from centroids.
+    #[serde(default)]
+    report: Option<FitReport>,
 }
 
 #[cfg(feature = "serde")]
@@ -236,6 +259,11 @@ impl<T: Float> TryFrom<RawModel<T>> for KMeansModel<T> {
                 raw.inertia
             )));
         }
+        if let Some(report) = &raw.report {
+            report
+                .check(raw.k, raw.n_iter, raw.stop_reason)
+                .map_err(invalid)?;
+        }
         Ok(KMeansModel {
             centroids: raw.centroids,
             labels: raw.labels,
@@ -245,6 +273,7 @@ impl<T: Float> TryFrom<RawModel<T>> for KMeansModel<T> {
             stop_reason: raw.stop_reason,
             k: raw.k,
             n_features: raw.n_features,
+            report: raw.report,
         })
     }
 }
@@ -293,6 +322,7 @@ impl<T: Float> KMeansModel<T> {
             stop_reason: StopReason::FromCentroids,
             k,
             n_features,
+            report: None,
         })
     }
 
@@ -302,6 +332,7 @@ impl<T: Float> KMeansModel<T> {
         k: usize,
         n_features: usize,
         cluster_sizes: Vec<usize>,
+        report: FitReport,
     ) -> Self {
         KMeansModel {
             centroids: run.centroids,
@@ -312,6 +343,7 @@ impl<T: Float> KMeansModel<T> {
             stop_reason: run.stop,
             k,
             n_features,
+            report: Some(report),
         }
     }
 
@@ -419,13 +451,19 @@ impl<T: Float> KMeansModel<T> {
         self.inertia
     }
 
-    /// The number of iterations the kept run took.
+    /// The number of iterations (assignment, update, stopping test) of the kept run: the run
+    /// whose centroids the model holds, i.e. the restart of lowest inertia or, after breathing
+    /// k-means replaced it, the run of the breathing cycle that produced the result. It counts
+    /// neither the other runs nor the final assignment a run ends with; the fit's total is
+    /// [`FitReport::total_iterations`]. At most [`max_iter`](crate::KMeans::max_iter); 0 for a
+    /// model [built from centroids](Self::from_centroids).
     ///
     /// # Examples
     ///
     /// ```
     /// let model = k_means::KMeans::new(1).fit(&vec![[0.0_f32], [2.0]])?;
     /// assert!(model.n_iter() >= 1);
+    /// assert_eq!(model.report().unwrap().kept_run_iterations, model.n_iter());
     /// # Ok::<(), k_means::KMeansError>(())
     /// ```
     #[must_use]
@@ -433,8 +471,33 @@ impl<T: Float> KMeansModel<T> {
         self.n_iter
     }
 
-    /// Whether the kept run stopped because it converged (labels stable, or centroid shift
-    /// under the tolerance) rather than because it reached `max_iter`.
+    /// What the fit did, for a fitted model: why it stopped, its iterations, every restart's
+    /// inertia, the time of each phase, its options and seed (see [`FitReport`]). `None` for a
+    /// model [built from centroids](Self::from_centroids) or loaded from a file saved before
+    /// reports existed. Saved with the model (feature `serde`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use k_means::{KMeans, KMeansModel};
+    ///
+    /// let model = KMeans::new(2).fit(&vec![[0.0_f64], [1.0], [9.0], [10.0]])?;
+    /// let report = model.report().unwrap();
+    /// assert_eq!(report.kept_run_iterations, model.n_iter());
+    /// assert_eq!(report.options.k, 2);
+    /// assert!(KMeansModel::from_centroids(vec![0.0_f64], 1)?.report().is_none());
+    /// # Ok::<(), k_means::KMeansError>(())
+    /// ```
+    #[must_use]
+    pub fn report(&self) -> Option<&FitReport> {
+        self.report.as_ref()
+    }
+
+    /// Whether the kept run stopped because it converged: an iteration changed no label
+    /// ([`StopReason::LabelsUnchanged`]) or moved the centroids by at most the tolerance
+    /// ([`StopReason::ToleranceReached`]), rather than reaching `max_iter` or being cancelled.
+    /// It is about the kept run only (see [`n_iter`](Self::n_iter)): a fit cancelled after that
+    /// run converged says so in [`FitReport::stop_reason`].
     ///
     /// # Examples
     ///

@@ -19,14 +19,16 @@ use std::cell::RefCell;
 use rand::Rng;
 use rand::RngExt;
 
-use crate::algorithm::{self, FitContext, RunOutcome, RunState};
+use crate::algorithm::{self, FitContext, RunOutcome, RunState, StopReason};
 use crate::assign::{assign_all_portable, sq_scale};
 use crate::checkpoint::{Phase, Tracker};
 use crate::data::RowMajor;
 use crate::error::KMeansError;
 use crate::float::Float;
 use crate::kernels::sq_dist_f64;
+use crate::observe::{FitEvent, FitStage, Watch};
 use crate::part::{Part, quantize_sq};
+use crate::report::Tally;
 
 /// How `fit` improves on the solution of its best run. See [`KMeans::refine`](crate::KMeans::refine).
 ///
@@ -82,10 +84,16 @@ const MIN_GAIN: f64 = 1e-4;
 /// runs on every thread, small enough that its buffers (24 bytes a row) stay a few MB.
 const UTILITY_BLOCK_ROWS: usize = 1 << 16;
 
-/// Runs breathing k-means from the converged `start`; returns the best solution seen.
+/// What breathing reports to: the checkpoints' tracker, the observer's watch, the report's
+/// tally.
+pub(crate) type Listeners<'a> = (&'a RefCell<Tracker>, &'a RefCell<Watch>, &'a mut Tally);
+
+/// Runs breathing k-means from the converged `start`; returns the best solution seen, and
+/// whether the fit was stopped (by its observer or token) on the way.
 ///
-/// `tracker` is told where the cycles are (for checkpoints); `resume` (a breathing phase and
-/// the run's state there) continues a cycle a checkpoint recorded, `start` then being the best
+/// `tracker` is told where the cycles are (for checkpoints), `watch` too (for the observer),
+/// `tally` counts the runs' iterations and the cycles; `resume` (a breathing phase and the
+/// run's state there) continues a cycle a checkpoint recorded, `start` then being the best
 /// solution it kept. The stream is advanced past the values drawn before it.
 pub(crate) fn breathing<T: Float, R: Rng + ?Sized>(
     ctx: &FitContext<'_, '_>,
@@ -93,9 +101,9 @@ pub(crate) fn breathing<T: Float, R: Rng + ?Sized>(
     start: RunOutcome<T>,
     m_start: usize,
     rng: &mut R,
-    tracker: &RefCell<Tracker>,
+    (tracker, watch, tally): Listeners<'_>,
     resume: Option<(Phase, RunState)>,
-) -> Result<RunOutcome<T>, KMeansError> {
+) -> Result<(RunOutcome<T>, bool), KMeansError> {
     let part = ctx.part(rows);
     let d = rows.n_features();
     let k = start.centroids.len() / d;
@@ -126,6 +134,7 @@ pub(crate) fn breathing<T: Float, R: Rng + ?Sized>(
             tracker
                 .borrow_mut()
                 .enter(Phase::Breathing { m, grown, draws }, Some(best));
+            watch.borrow_mut().stage = FitStage::Breathing { m, grown };
         };
         let candidate = match pending.take() {
             Some((false, run)) => {
@@ -145,21 +154,64 @@ pub(crate) fn breathing<T: Float, R: Rng + ?Sized>(
                         algorithm::run(ctx, rows, grown)?
                     }
                 };
+                // A stop during the grown run leaves `best`: the grown set has k + m centroids.
+                if run_finished(ctx, watch, tally, &grown, FitStage::Breathing { m, grown: true })? {
+                    return Ok((best, true));
+                }
                 let shrunk = breathe_out(part, &grown.centroids, m)?;
                 enter(false, &best, draws);
                 algorithm::run(ctx, rows, shrunk)?
             }
         };
+        let stop = run_finished(
+            ctx,
+            watch,
+            tally,
+            &candidate,
+            FitStage::Breathing { m, grown: false },
+        )?;
+        let (cycle_m, best_inertia, inertia) = (m, best.inertia, candidate.inertia);
+        let improved = candidate.inertia < best.inertia;
         if candidate.inertia < best.inertia * (1.0 - MIN_GAIN) {
             best = candidate;
         } else {
-            if candidate.inertia < best.inertia {
+            if improved {
                 best = candidate;
             }
             m -= 1;
         }
+        tally.breathing_cycles += 1;
+        let _ = watch.borrow_mut().emit(FitEvent::BreathingCycle {
+            m: cycle_m,
+            inertia,
+            best_inertia,
+            improved,
+        });
+        if stop {
+            return Ok((best, true));
+        }
     }
-    Ok(best)
+    Ok((best, false))
+}
+
+/// One run of a cycle ended: counted, reported, and whether the fit stops after it (every
+/// participant has the same outcome, so all or none make `stop_agreed`'s round).
+fn run_finished<T>(
+    ctx: &FitContext<'_, '_>,
+    watch: &RefCell<Watch>,
+    tally: &mut Tally,
+    outcome: &RunOutcome<T>,
+    stage: FitStage,
+) -> Result<bool, KMeansError> {
+    tally.total_iterations += outcome.n_iter;
+    // A stop asked for at this event is taken up by `stop_agreed`.
+    let _ = watch.borrow_mut().emit(FitEvent::RunFinished {
+        stage,
+        n_iter: outcome.n_iter,
+        inertia: outcome.inertia,
+        stop_reason: outcome.stop,
+    });
+    Ok(outcome.stop == StopReason::Cancelled || ctx.stop_agreed()?)
 }
 
 /// `k + m` centroids: the current ones, plus one next to each of the `m` highest-error centroids

@@ -1,6 +1,8 @@
 //! The fit context: one value carried through a fit, from the builder's validation down to every
 //! run and refinement step.
 
+use std::ops::ControlFlow;
+
 use super::{Algorithm, RunState};
 use crate::comm::Comm;
 use crate::data::RowMajor;
@@ -39,15 +41,32 @@ pub(crate) struct FitContext<'c, 'h> {
     pub n_total: usize,
     /// The exchange with the other participants.
     pub comm: Comm<'c>,
-    /// Called by every run at every iteration boundary it continues from (`None`: nothing is
-    /// called, nothing is copied).
+    /// Called by every run at the end of every iteration, and asked whether a stop is
+    /// pending (`None`: nothing is called, nothing is copied).
     pub hook: Option<Hook<'h>>,
 }
 
+/// What a run tells the fit's hook.
+pub(crate) enum Signal<'a> {
+    /// An iteration ended with the run in `state`; `continues`: the run goes on from it (a
+    /// checkpoint boundary).
+    Iteration {
+        state: &'a RunState,
+        /// The update's total squared centroid shift.
+        shift_squared: f64,
+        /// Rows whose label changed, over every participant.
+        rows_changed: u64,
+        continues: bool,
+    },
+    /// No news: is a stop pending (the observer asked for one, or the token was cancelled)?
+    Poll,
+}
+
 /// What a run calls at each iteration boundary, with its state there: the fit's checkpoints
-/// (the builder's closure adds the fit-level phase it tracks). An error from it ends the fit.
+/// and its observer (the builder's closure adds the fit-level phase it tracks). It answers
+/// `Break` when a stop is pending; an error from it ends the fit.
 #[derive(Clone, Copy)]
-pub(crate) struct Hook<'h>(pub &'h dyn Fn(&RunState) -> Result<(), KMeansError>);
+pub(crate) struct Hook<'h>(pub &'h dyn Fn(Signal<'_>) -> Result<ControlFlow<()>, KMeansError>);
 
 impl std::fmt::Debug for Hook<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -116,12 +135,31 @@ impl<'c, 'h> FitContext<'c, 'h> {
         Ok(ctx)
     }
 
-    /// Passes a run's state at an iteration boundary to the hook, if there is one.
-    pub(crate) fn boundary(&self, state: &RunState) -> Result<(), KMeansError> {
+    /// Passes `signal` to the hook, if there is one; `Break`: a stop is pending.
+    pub(crate) fn signal(&self, signal: Signal<'_>) -> Result<ControlFlow<()>, KMeansError> {
         match self.hook {
-            Some(Hook(hook)) => hook(state),
-            None => Ok(()),
+            Some(Hook(hook)) => hook(signal),
+            None => Ok(ControlFlow::Continue(())),
         }
+    }
+
+    /// Whether this participant has a stop pending, as a vote for an exchange (`false` without
+    /// a hook).
+    pub(crate) fn stop_vote(&self) -> Result<bool, KMeansError> {
+        Ok(self.signal(Signal::Poll)?.is_break())
+    }
+
+    /// Whether the fit stops here: this participant's pending stop, or over partitions any
+    /// participant's (one round of one word, made by every participant at the same point: after
+    /// each run). A single process exchanges nothing.
+    pub(crate) fn stop_agreed(&self) -> Result<bool, KMeansError> {
+        let mine = self.stop_vote()?;
+        if self.comm.size() == 1 {
+            return Ok(mine);
+        }
+        let mut votes = [i64::from(mine)];
+        self.comm.sum_i64(&mut votes)?;
+        Ok(votes[0] > 0)
     }
 
     /// This participant's view of the data set, for its `rows`.

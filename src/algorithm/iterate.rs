@@ -4,7 +4,7 @@
 use super::bounds::BoundedStep;
 use super::hamerly::HamerlyBounds;
 use super::yinyang::YinyangBounds;
-use super::{Algorithm, FitContext, RunOutcome, RunState, StopReason};
+use super::{Algorithm, FitContext, RunOutcome, RunState, Signal, StopReason};
 use crate::assign::{assign_all, inertia};
 use crate::data::RowMajor;
 use crate::error::KMeansError;
@@ -50,8 +50,10 @@ pub(crate) fn run<T: Float>(
 /// same iterations, in the same bits, as the run that reached `state`. The previous labels
 /// are recomputed as the assignment of `state.previous` (every step's labels are exact
 /// argmins, so they are the labels that run had); bounds start afresh, which changes only
-/// which rows are recomputed. At every boundary the run continues from, `ctx`'s hook gets the
-/// state.
+/// which rows are recomputed. At the end of every iteration `ctx`'s hook gets the state, the
+/// shift, the rows changed and whether the run continues from there; a stop it asks for
+/// (at once in a single process, by the next flag round over partitions) ends the run with
+/// [`StopReason::Cancelled`], its last centroids assigned as at any other end.
 pub(crate) fn run_from<T: Float>(
     ctx: &FitContext<'_, '_>,
     rows: RowMajor<'_, T>,
@@ -81,6 +83,8 @@ pub(crate) fn run_from<T: Float>(
     }
     let mut strict = false;
     let mut stop = StopReason::MaxIter;
+    // A single process acts on a stop request at once; participants vote.
+    let solo = ctx.comm.size() == 1;
     for it in state.n_iter..ctx.max_iter {
         state.n_iter = it + 1;
         let mut acc = match bounds.as_mut() {
@@ -98,9 +102,9 @@ pub(crate) fn run_from<T: Float>(
                         bounds = None;
                     }
                 }
+                let moved = count_changed(&labels, &labels_old);
                 // The sums are exact integers, so moving only the rows that changed cluster
                 // gives the same sums as adding up every row (which is cheaper when most moved).
-                let moved = labels.iter().zip(&labels_old).filter(|(a, b)| a != b).count();
                 let sums = match running.take() {
                     Some(mut sums) if 4 * moved <= n => {
                         sums.update_moved(rows, &labels_old, &labels, frame, part.weights);
@@ -120,26 +124,52 @@ pub(crate) fn run_from<T: Float>(
                 Some((frame, part.weights)),
             ),
         };
+        // The rows whose label changed (for the stopping test and the events), counted in the
+        // pass that makes these labels the previous ones: the copy every iteration made anyway,
+        // so the count costs no pass of its own.
+        let moved = renew_labels(&labels, &mut labels_old);
         let shift = update::next_centroids(part, &labels, &state.centroids, &mut acc, frame, &mut next)?;
         std::mem::swap(&mut state.previous, &mut state.centroids);
         std::mem::swap(&mut state.centroids, &mut next);
-        // Whether any participant's labels changed.
-        let mut changed = [i64::from(labels != labels_old)];
-        ctx.comm.sum_i64(&mut changed)?;
-        if changed[0] == 0 {
+        // How many rows changed label over every participant, and (over partitions) whether a
+        // participant has a stop pending: its vote, cast at the end of the previous iteration,
+        // travels with this round so that every participant stops after this same iteration.
+        let vote = !solo && ctx.stop_vote()?;
+        let mut flags = [moved as i64, i64::from(vote)];
+        ctx.comm.sum_i64(&mut flags)?;
+        let (rows_changed, stop_all) = (flags[0] as u64, flags[1] > 0);
+        let mut ends = true;
+        if rows_changed == 0 {
             stop = StopReason::LabelsUnchanged;
             // Labels are the nearest of the centroids they were computed against; if this last
             // update still moved a centroid (an empty-cluster relocation, or rounding when such a
             // move is undone), they must be computed again below.
             strict = shift == 0.0;
-            break;
-        }
-        if shift <= ctx.tol {
+        } else if shift <= ctx.tol {
             stop = StopReason::ToleranceReached;
+        } else {
+            // At `max_iter` the boundary is still one to resume from (a checkpoint there
+            // resumes into the final assignment alone); the loop ends by itself.
+            ends = stop_all;
+            if stop_all {
+                stop = StopReason::Cancelled;
+            }
+        }
+        let flow = ctx.signal(Signal::Iteration {
+            state: &state,
+            shift_squared: shift,
+            rows_changed,
+            continues: !ends,
+        })?;
+        if ends {
             break;
         }
-        labels_old.copy_from_slice(&labels);
-        ctx.boundary(&state)?;
+        // A single process stops as soon as its observer or token asks; a stop asked for in
+        // the run's last iteration ends the fit after the run (`FitContext::stop_agreed`).
+        if solo && flow.is_break() && state.n_iter < ctx.max_iter {
+            stop = StopReason::Cancelled;
+            break;
+        }
     }
     if !strict {
         // The bounds and running sums are no longer needed: free them first.
@@ -157,6 +187,21 @@ pub(crate) fn run_from<T: Float>(
         n_iter: state.n_iter,
         stop,
     })
+}
+
+/// The rows whose label differs between `labels` and `labels_old`.
+fn count_changed(labels: &[usize], labels_old: &[usize]) -> usize {
+    labels.iter().zip(labels_old).filter(|(a, b)| a != b).count()
+}
+
+/// Copies `labels` into `labels_old`, returning how many differed (one pass over both).
+fn renew_labels(labels: &[usize], labels_old: &mut [usize]) -> usize {
+    let mut changed = 0;
+    for (old, &new) in labels_old.iter_mut().zip(labels) {
+        changed += usize::from(*old != new);
+        *old = new;
+    }
+    changed
 }
 
 /// The outcome of a finished run, rebuilt from what a checkpoint keeps of it: its f64

@@ -13,7 +13,7 @@ mod hamerly;
 mod iterate;
 mod yinyang;
 
-pub(crate) use context::{Facts, FitContext, Hook};
+pub(crate) use context::{Facts, FitContext, Hook, Signal};
 pub(crate) use iterate::{restore, run, run_from};
 
 /// Which exact algorithm runs the iterations. All of them give the same labels and centroids
@@ -85,6 +85,11 @@ pub enum StopReason {
     ToleranceReached,
     /// [`max_iter`](crate::KMeans::max_iter) iterations ran without either test passing.
     MaxIter,
+    /// Stopped by the fit's observer or cancellation token
+    /// ([`KMeans::observer`](crate::KMeans::observer),
+    /// [`KMeans::cancel_token`](crate::KMeans::cancel_token)) before either test passed: the
+    /// centroids are those of the last iteration done, with their exact labels and inertia.
+    Cancelled,
     /// Not fitted: the model was built by
     /// [`KMeansModel::from_centroids`](crate::KMeansModel::from_centroids).
     FromCentroids,

@@ -14,6 +14,8 @@
 //! * `partitions`: fits over partitions equal `fit` bit for bit; the laws of sample weights.
 //! * `inputs`: every input type (arrays, rows of runtime width, owned buffers) fits as the flat
 //!   buffer of the same rows; ragged rows are errors.
+//! * `observe`: the observer's events, cancelling (observer, token from another thread, over
+//!   partitions), the best model so far, the fit report; watching changes no result.
 //! * `sources`: `fit_source` over raw files in a temporary folder equals `fit` bit for bit;
 //!   the errors of a source (size, empty, NaN, missing file, a file that shrank).
 //! * `inference`: `predict_one`, `score`, `fit_predict`; saved models (serde) that do not grow
@@ -30,6 +32,7 @@ mod inference;
 mod inputs;
 mod metrics;
 mod minibatch;
+mod observe;
 mod partitions;
 mod properties;
 mod reference;
