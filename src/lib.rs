@@ -36,6 +36,13 @@
 //!   column); an empty cluster takes the farthest row, as in scikit-learn, and a centroid is
 //!   never NaN; no public function panics.
 //!
+//! # Cosine similarity
+//!
+//! [`SphericalKMeans`] clusters by cosine similarity (spherical k-means): rows are normalised
+//! to unit length once, centroids are re-normalised means, and the assignment runs through
+//! the same certified kernel, since for unit vectors the largest dot product is the nearest
+//! centroid. Its [`SphericalModel`] predicts new rows after normalising them.
+//!
 //! # Choosing k
 //!
 //! [`KMeans::sweep`] fits a range of k with one builder's options and scores each fit with the
@@ -72,7 +79,7 @@
 //! * `rayon` (default): parallel assignment and seeding. Results do not depend on it.
 //! * `serde`: `Serialize`/`Deserialize` for [`KMeansModel`] (without the training labels
 //!   unless asked: `KMeansModel::with_labels`), [`KMeans`], [`Init`],
-//!   [`Algorithm`] and [`Checkpoint`].
+//!   [`Algorithm`] and [`Checkpoint`]; [`SphericalKMeans`] and [`SphericalModel`] (with labels).
 //! * `ndarray`: `fit`, `predict`, `transform` on `ndarray` 2-D arrays (read in place in
 //!   standard layout, else copied once); `centroids_array()`, `labels_array()`,
 //!   `predict_array()`, `transform_array()` on the model.
@@ -104,6 +111,7 @@ mod model;
 mod parallel;
 mod part;
 mod refine;
+mod spherical;
 mod steps;
 mod sums;
 mod sweep;
@@ -129,6 +137,7 @@ pub use model::WithLabels;
 /// `k_means::rand::rngs::Xoshiro256PlusPlus` is the generator `fit` uses.
 pub use rand;
 pub use refine::Refine;
+pub use spherical::{SphericalKMeans, SphericalModel};
 pub use steps::{
     closest_centroid, compute_means, create_clusters, euclidean_distance, initialize_random_centroids,
     squared_euclidean_distance,
