@@ -149,7 +149,8 @@ mod tests {
             let norm = (out[0] * out[0] + out[1] * out[1]).sqrt();
             assert!((norm - 1.0).abs() < 1e-15, "{v:?}: {out:?}");
         }
-        assert_eq!(power_of_two_inverse(5e-324).0 * power_of_two_inverse(5e-324).1 * 5e-324, 1.0);
+        let (a, b) = power_of_two_inverse(5e-324);
+        assert_eq!(5e-324 * a * b, 1.0);
         assert_eq!(power_of_two_inverse(1.5), (1.0, 1.0));
         assert_eq!(power_of_two_inverse(0.75).0 * power_of_two_inverse(0.75).1, 2.0);
     }
