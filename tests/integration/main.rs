@@ -12,6 +12,7 @@
 //! * `partitions`: fits over partitions equal `fit` bit for bit; the laws of sample weights.
 //! * `inputs`: every input type (arrays, rows of runtime width, owned buffers) fits as the flat
 //!   buffer of the same rows; ragged rows are errors.
+//! * `spherical`: spherical k-means against a direct implementation, its laws and errors.
 //! * `inference`: `predict_one`, `score`, `fit_predict`; saved models (serde) that do not grow
 //!   with the training data.
 
@@ -25,6 +26,7 @@ mod metrics;
 mod partitions;
 mod properties;
 mod reference;
+mod spherical;
 mod sweep;
 
 /// The element types the tests are generic over, with conversions to and from f64.
