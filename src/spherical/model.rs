@@ -198,8 +198,8 @@ impl<T: Float> SphericalModel<T> {
     /// # Examples
     ///
     /// ```
-    /// let model = k_means::SphericalKMeans::new(1).fit(&vec![[3.0_f64, 4.0]])?;
-    /// assert_eq!(model.centroid(0), Some(&[0.6, 0.8][..]));
+    /// let model = k_means::SphericalKMeans::new(1).fit(&vec![[0.0_f64, 3.0]])?;
+    /// assert_eq!(model.centroid(0), Some(&[0.0, 1.0][..]));
     /// assert_eq!(model.centroid(1), None);
     /// # Ok::<(), k_means::KMeansError>(())
     /// ```
@@ -250,7 +250,7 @@ impl<T: Float> SphericalModel<T> {
     /// # Examples
     ///
     /// ```
-    /// use k_means::{Init, SphericalKMeans};
+    /// use k_means::SphericalKMeans;
     /// // Two rows at 90° from one centroid at 45°: each has cosine √½.
     /// let model = SphericalKMeans::new(1).fit(&vec![[1.0_f64, 0.0], [0.0, 4.0]])?;
     /// assert!((model.objective() - 2.0 * (1.0 - 0.5_f64.sqrt())).abs() < 1e-15);

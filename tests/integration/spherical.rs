@@ -93,7 +93,10 @@ fn direct(rows: &[f64], d: usize, start: &[f64], max_iter: usize) -> Direct {
             if counts[j] == 0 {
                 continue;
             }
-            let mean: Vec<f64> = sums[j * d..(j + 1) * d].iter().map(|s| s / counts[j] as f64).collect();
+            let mean: Vec<f64> = sums[j * d..(j + 1) * d]
+                .iter()
+                .map(|s| s / counts[j] as f64)
+                .collect();
             if mean.iter().any(|&m| m != 0.0) {
                 next[j * d..(j + 1) * d].copy_from_slice(&unit(&mean));
             }
@@ -120,12 +123,19 @@ fn as_fit_sees<T: Real>(data: &[T], d: usize) -> Vec<f64> {
 
 /// Data without all-zero rows: every value at least 1e-3 from 0.
 fn nonzero(v: Vec<f64>) -> Vec<f64> {
-    v.into_iter().map(|x| if x.abs() < 1e-3 { x + 0.5 } else { x }).collect()
+    v.into_iter()
+        .map(|x| if x.abs() < 1e-3 { x + 0.5 } else { x })
+        .collect()
 }
 
 /// The crate's fit from the first k rows against the direct implementation from the same
 /// start.
-fn check_against_direct<T: Real>(data: &[T], d: usize, k: usize, centroid_tol: f64) -> Result<(), TestCaseError> {
+fn check_against_direct<T: Real>(
+    data: &[T],
+    d: usize,
+    k: usize,
+    centroid_tol: f64,
+) -> Result<(), TestCaseError> {
     let start = data[..k * d].to_vec();
     let model = SphericalKMeans::new(k)
         .init(Init::Precomputed(start.clone()))
@@ -151,7 +161,11 @@ fn check_against_direct<T: Real>(data: &[T], d: usize, k: usize, centroid_tol: f
 
 fn data_strategy() -> impl Strategy<Value = (Vec<f64>, usize, usize)> {
     (1usize..6, 1usize..5, 8usize..60).prop_flat_map(|(d, k, n)| {
-        (prop::collection::vec(-1.0f64..1.0, n * d).prop_map(nonzero), Just(d), Just(k))
+        (
+            prop::collection::vec(-1.0f64..1.0, n * d).prop_map(nonzero),
+            Just(d),
+            Just(k),
+        )
     })
 }
 
@@ -256,9 +270,13 @@ proptest! {
 /// Rows around `k` random directions, at random lengths (so that only their direction tells
 /// the clusters apart), from a simple deterministic generator.
 fn directions_data(n: usize, d: usize, k: usize, seed: u64) -> Vec<f64> {
-    let mut state = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+    let mut state = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
     let mut next = move || {
-        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         ((state >> 11) as f64 / (1u64 << 53) as f64) * 2.0 - 1.0
     };
     let centres: Vec<f64> = (0..k * d).map(|_| next()).collect();
@@ -282,8 +300,15 @@ fn the_same_bits_on_any_number_of_threads() {
     let km = SphericalKMeans::new(k);
     let reference = km.fit(&rows).unwrap();
     for threads in [1, 2, 3] {
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
-        assert_eq!(pool.install(|| km.fit(&rows)).unwrap(), reference, "{threads} threads");
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        assert_eq!(
+            pool.install(|| km.fit(&rows)).unwrap(),
+            reference,
+            "{threads} threads"
+        );
     }
     let data32: Vec<f32> = cast(&data);
     let rows32 = k_means::RowMajor::new(&data32, d).unwrap();
@@ -310,9 +335,17 @@ fn finds_directions_at_any_length_and_predicts_them() {
         assert!((c.iter().map(|v| v * v).sum::<f64>() - 1.0).abs() < 1e-14);
     }
     let tripled: Vec<f64> = data.iter().map(|v| v * 3.0).collect();
-    assert_eq!(model.predict(&k_means::RowMajor::new(&tripled, d).unwrap()).unwrap(), model.labels());
+    assert_eq!(
+        model
+            .predict(&k_means::RowMajor::new(&tripled, d).unwrap())
+            .unwrap(),
+        model.labels()
+    );
     for i in [0, 1, 2, 3, 999] {
-        assert_eq!(model.predict_one(&data[i * d..(i + 1) * d]).unwrap(), model.labels()[i]);
+        assert_eq!(
+            model.predict_one(&data[i * d..(i + 1) * d]).unwrap(),
+            model.labels()[i]
+        );
     }
     // Every label is a centroid of largest cosine similarity.
     let unit_data = unit_rows(&data, d);
@@ -333,7 +366,12 @@ fn an_empty_cluster_takes_the_least_similar_row() {
         .unwrap();
     assert_eq!(model.labels(), &[0, 0, 1]);
     assert_eq!(model.centroid(1), Some(&[0.0, 1.0][..]));
-    let reference = direct(&unit_rows(&[1.0, 0.0, 0.9, 0.1, 0.0, 1.0], 2), 2, &[1.0, 0.0, 1.0, 0.0], 300);
+    let reference = direct(
+        &unit_rows(&[1.0, 0.0, 0.9, 0.1, 0.0, 1.0], 2),
+        2,
+        &[1.0, 0.0, 1.0, 0.0],
+        300,
+    );
     assert_eq!(model.labels(), &reference.labels[..]);
 }
 
@@ -377,21 +415,35 @@ fn errors_name_what_is_wrong() {
     );
     assert_eq!(SphericalKMeans::new(0).fit(&ok).unwrap_err(), KMeansError::ZeroK);
     assert_eq!(
-        SphericalKMeans::<f64>::new(1).fit(&Vec::<[f64; 2]>::new()).unwrap_err(),
+        SphericalKMeans::<f64>::new(1)
+            .fit(&Vec::<[f64; 2]>::new())
+            .unwrap_err(),
         KMeansError::NoRows
     );
-    assert_eq!(SphericalKMeans::new(1).max_iter(0).fit(&ok).unwrap_err(), KMeansError::ZeroMaxIter);
-    assert_eq!(SphericalKMeans::new(1).n_init(0).fit(&ok).unwrap_err(), KMeansError::ZeroNInit);
+    assert_eq!(
+        SphericalKMeans::new(1).max_iter(0).fit(&ok).unwrap_err(),
+        KMeansError::ZeroMaxIter
+    );
+    assert_eq!(
+        SphericalKMeans::new(1).n_init(0).fit(&ok).unwrap_err(),
+        KMeansError::ZeroNInit
+    );
     assert_eq!(
         SphericalKMeans::new(1).tolerance(-1.0).fit(&ok).unwrap_err(),
         KMeansError::InvalidTolerance { tolerance: -1.0 }
     );
     assert_eq!(
         SphericalKMeans::new(1)
-            .init(Init::KMeansParallel { rounds: 0, oversampling: 2.0 })
+            .init(Init::KMeansParallel {
+                rounds: 0,
+                oversampling: 2.0
+            })
             .fit(&ok)
             .unwrap_err(),
-        KMeansError::InvalidKMeansParallel { rounds: 0, oversampling: 2.0 }
+        KMeansError::InvalidKMeansParallel {
+            rounds: 0,
+            oversampling: 2.0
+        }
     );
     let nan = vec![[1.0_f32, 0.0], [0.0, f32::NAN]];
     assert_eq!(
@@ -404,13 +456,27 @@ fn errors_name_what_is_wrong() {
         .fit(&ok)
         .unwrap_err();
     assert_eq!(err, KMeansError::ZeroCentroid { centroid: 1 });
-    assert_eq!(err.to_string(), "centroid 1 of the start is all zeros: it has no direction");
+    assert_eq!(
+        err.to_string(),
+        "centroid 1 of the start is all zeros: it has no direction"
+    );
     assert!(matches!(
-        SphericalKMeans::new(2).init(Init::Precomputed(vec![1.0, 0.0, 0.0])).fit(&ok).unwrap_err(),
-        KMeansError::CentroidShape { len: 3, k: 2, n_features: 2, expected: 4 }
+        SphericalKMeans::new(2)
+            .init(Init::Precomputed(vec![1.0, 0.0, 0.0]))
+            .fit(&ok)
+            .unwrap_err(),
+        KMeansError::CentroidShape {
+            len: 3,
+            k: 2,
+            n_features: 2,
+            expected: 4
+        }
     ));
     assert_eq!(
-        SphericalKMeans::new(1).init(Init::Precomputed(vec![1.0, f64::INFINITY])).fit(&ok).unwrap_err(),
+        SphericalKMeans::new(1)
+            .init(Init::Precomputed(vec![1.0, f64::INFINITY]))
+            .fit(&ok)
+            .unwrap_err(),
         KMeansError::NonFiniteCentroid { row: 0, column: 1 }
     );
     // The model's inputs.
@@ -419,7 +485,10 @@ fn errors_name_what_is_wrong() {
         model.predict(&vec![[1.0, 2.0], [0.0, 0.0]]).unwrap_err(),
         KMeansError::ZeroRow { row: 1 }
     );
-    assert_eq!(model.predict_one(&[0.0, 0.0]).unwrap_err(), KMeansError::ZeroRow { row: 0 });
+    assert_eq!(
+        model.predict_one(&[0.0, 0.0]).unwrap_err(),
+        KMeansError::ZeroRow { row: 0 }
+    );
     assert_eq!(
         model.predict(&vec![[1.0, 2.0, 3.0]]).unwrap_err(),
         KMeansError::FeatureMismatch { expected: 2, got: 3 }
@@ -438,10 +507,23 @@ fn errors_name_what_is_wrong() {
 fn restarts_keep_the_lowest_objective() {
     let data = directions_data(400, 3, 5, 2);
     let rows = k_means::RowMajor::new(&data, 3).unwrap();
-    let best = SphericalKMeans::new(5).init(Init::Random).n_init(6).seed(9).fit(&rows).unwrap();
-    let one = SphericalKMeans::new(5).init(Init::Random).n_init(1).seed(9).fit(&rows).unwrap();
+    let best = SphericalKMeans::new(5)
+        .init(Init::Random)
+        .n_init(6)
+        .seed(9)
+        .fit(&rows)
+        .unwrap();
+    let one = SphericalKMeans::new(5)
+        .init(Init::Random)
+        .n_init(1)
+        .seed(9)
+        .fit(&rows)
+        .unwrap();
     assert!(best.objective() <= one.objective());
-    assert_eq!(SphericalKMeans::new(5).fit_predict(&rows).unwrap(), SphericalKMeans::new(5).fit(&rows).unwrap().labels());
+    assert_eq!(
+        SphericalKMeans::new(5).fit_predict(&rows).unwrap(),
+        SphericalKMeans::new(5).fit(&rows).unwrap().labels()
+    );
 }
 
 #[cfg(feature = "serde")]
@@ -458,7 +540,9 @@ fn saved_models_load_only_when_valid() {
     let load = |edit: &dyn Fn(&mut serde_json::Value)| {
         let mut v = value.clone();
         edit(&mut v);
-        serde_json::from_value::<SphericalModel<f64>>(v).unwrap_err().to_string()
+        serde_json::from_value::<SphericalModel<f64>>(v)
+            .unwrap_err()
+            .to_string()
     };
     assert!(load(&|v| v["centroids"][0] = serde_json::json!(2.0)).contains("centroid 0 has length"));
     assert!(load(&|v| v["labels"][0] = serde_json::json!(3)).contains("the label of row 0 is 3"));
@@ -467,5 +551,8 @@ fn saved_models_load_only_when_valid() {
     assert!(load(&|v| v["k"] = serde_json::json!(0)).contains("k must be at least 1"));
     // The builder round-trips too.
     let km = SphericalKMeans::<f64>::new(3).seed(4).n_init(2);
-    assert_eq!(serde_json::from_str::<SphericalKMeans<f64>>(&serde_json::to_string(&km).unwrap()).unwrap(), km);
+    assert_eq!(
+        serde_json::from_str::<SphericalKMeans<f64>>(&serde_json::to_string(&km).unwrap()).unwrap(),
+        km
+    );
 }
