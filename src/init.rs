@@ -436,6 +436,9 @@ pub(crate) fn kmeans_plus_plus_impl<T: Float, R: Rng + ?Sized>(
         });
     }
 
+    // Per chunk, the candidates' distances of a step, kept for its update when they fit the
+    // budget; reused from step to step.
+    let mut dist_buffers: Vec<Vec<f64>> = vec![Vec::new(); n.div_ceil(chunk)];
     for _ in centroids.len() / d..k {
         // Exact potentials, cumulative in row order, placed in the global order.
         let mut run = 0_i128;
@@ -491,54 +494,65 @@ pub(crate) fn kmeans_plus_plus_impl<T: Float, R: Rng + ?Sized>(
         // once for all its candidates) and each candidate's exact potential over its rows. A
         // skipped pair keeps the row's own term, so skipping changes no bit.
         let weights = part.weights;
-        let per_chunk: Vec<(Vec<i128>, Vec<f64>)> =
-            map_ordered((0..n.div_ceil(chunk)).collect(), parallel, |c: usize| {
-                let (lo, hi) = (c * chunk, ((c + 1) * chunk).min(n));
-                let reach: Vec<f64> = (lo..hi).map(reach_of).collect();
-                let mut dist = vec![f64::INFINITY; (hi - lo) * n_trials];
-                kernels::sq_distances_direct(
-                    rows,
-                    (lo, hi),
-                    &cand_rows,
-                    |i, t| needs(i, t, reach[i - lo]),
-                    &mut dist,
-                );
-                // Each candidate's potential is the rows' own terms (the same for every
-                // candidate) plus, for the few pairs where the candidate is nearer, the change of
-                // the row's term: the same integers as summing `min(own, candidate)` per pair, in
-                // one quantization per row instead of one per pair.
-                let mut own = 0_i128;
-                let mut potential = vec![0_i128; n_trials];
-                for i in lo..hi {
-                    let q_own = quantize_sq(closest[i], scale);
-                    let from_candidates = &dist[(i - lo) * n_trials..(i - lo + 1) * n_trials];
-                    match weights {
-                        None => {
-                            own += q_own;
-                            for (p, &v) in potential.iter_mut().zip(from_candidates) {
-                                if v < closest[i] {
-                                    *p += quantize_sq(v, scale) - q_own;
-                                }
+        let tasks: Vec<(usize, &mut Vec<f64>)> = dist_buffers.iter_mut().enumerate().collect();
+        let per_chunk: Vec<Vec<i128>> = map_ordered(tasks, parallel, |(c, dist): (usize, &mut Vec<f64>)| {
+            let (lo, hi) = (c * chunk, ((c + 1) * chunk).min(n));
+            // Each row's reach (a square root) only where pruning reads it.
+            let reach: Vec<f64> = if prune {
+                (lo..hi).map(reach_of).collect()
+            } else {
+                Vec::new()
+            };
+            // The chunk's buffer from the previous step (no fresh pages to fault in).
+            dist.clear();
+            dist.resize((hi - lo) * n_trials, f64::INFINITY);
+            kernels::sq_distances_direct(
+                rows,
+                (lo, hi),
+                &cand_rows,
+                |i, t| !prune || needs(i, t, reach[i - lo]),
+                dist,
+            );
+            // Each candidate's potential is the rows' own terms (the same for every
+            // candidate) plus, for the few pairs where the candidate is nearer, the change of
+            // the row's term: the same integers as summing `min(own, candidate)` per pair, in
+            // one quantization per row instead of one per pair.
+            let mut own = 0_i128;
+            let mut potential = vec![0_i128; n_trials];
+            for i in lo..hi {
+                let q_own = quantize_sq(closest[i], scale);
+                let from_candidates = &dist[(i - lo) * n_trials..(i - lo + 1) * n_trials];
+                match weights {
+                    None => {
+                        own += q_own;
+                        for (p, &v) in potential.iter_mut().zip(from_candidates) {
+                            if v < closest[i] {
+                                *p += quantize_sq(v, scale) - q_own;
                             }
                         }
-                        Some(w) => {
-                            let w = i128::from(w[i]);
-                            own += q_own * w;
-                            for (p, &v) in potential.iter_mut().zip(from_candidates) {
-                                if v < closest[i] {
-                                    *p += (quantize_sq(v, scale) - q_own) * w;
-                                }
+                    }
+                    Some(w) => {
+                        let w = i128::from(w[i]);
+                        own += q_own * w;
+                        for (p, &v) in potential.iter_mut().zip(from_candidates) {
+                            if v < closest[i] {
+                                *p += (quantize_sq(v, scale) - q_own) * w;
                             }
                         }
                     }
                 }
-                for p in &mut potential {
-                    *p += own;
-                }
-                (potential, if keep_distances { dist } else { Vec::new() })
-            });
+            }
+            for p in &mut potential {
+                *p += own;
+            }
+            if !keep_distances {
+                // Over the memory budget: not held between the sweeps.
+                *dist = Vec::new();
+            }
+            potential
+        });
         let mut potentials = vec![0_i128; n_trials];
-        for (p, _) in &per_chunk {
+        for p in &per_chunk {
             for (a, b) in potentials.iter_mut().zip(p) {
                 *a += b;
             }
@@ -562,13 +576,19 @@ pub(crate) fn kmeans_plus_plus_impl<T: Float, R: Rng + ?Sized>(
         map_ordered(tasks, parallel, |(c, (closest, nearest))| {
             let lo = c * chunk;
             let hi = lo + closest.len();
-            let mut dist = vec![f64::INFINITY; hi - lo];
             if keep_distances {
-                let kept = &per_chunk[c].1;
-                for (r, v) in dist.iter_mut().enumerate() {
-                    *v = kept[r * n_trials + best];
+                let kept = &dist_buffers[c];
+                for r in 0..hi - lo {
+                    let v = kept[r * n_trials + best];
+                    if v < closest[r] {
+                        closest[r] = v;
+                        nearest[r] = n_chosen;
+                    }
                 }
-            } else {
+                return;
+            }
+            let mut dist = vec![f64::INFINITY; hi - lo];
+            {
                 let wanted = |i: usize, _: usize| {
                     !prune
                         || gap[best * n_chosen + nearest[i - lo]] < 2.0 * (closest[i - lo] * inflate).sqrt()
