@@ -56,7 +56,7 @@ pub(crate) fn scale_within(bound: f64, bits: i32) -> f64 {
 #[inline]
 pub(crate) fn quantize_sq(v: f64, scale: f64) -> i128 {
     let x = v * scale;
-    if x >= 0.0 && x < TWO_POW_63 {
+    if (0.0..TWO_POW_63).contains(&x) {
         let t = x as i64;
         // `t as f64` is exact: t ≤ x, and below 2⁵³ every integer is an f64 (above it x has no
         // fraction and t = x).
