@@ -2,7 +2,7 @@
 //! same start; the laws it shares with Euclidean k-means (permutations, thread count) and its
 //! own (invariance under positive scaling of any row); its errors.
 
-use k_means::{Init, KMeansError, SphericalKMeans, SphericalModel, StopReason};
+use k_means::{Init, KMeansError, SphericalKMeans, StopReason};
 use proptest::prelude::*;
 
 use crate::{Real, cast, widen};
@@ -529,6 +529,8 @@ fn restarts_keep_the_lowest_objective() {
 #[cfg(feature = "serde")]
 #[test]
 fn saved_models_load_only_when_valid() {
+    use k_means::SphericalModel;
+
     let data = directions_data(300, 4, 3, 5);
     let rows = k_means::RowMajor::new(&data, 4).unwrap();
     let model = SphericalKMeans::new(3).fit(&rows).unwrap();
