@@ -377,6 +377,21 @@ pub enum KMeansError {
         /// What the operating system reported.
         reason: String,
     },
+    /// A row of [`SphericalKMeans`](crate::SphericalKMeans) data (or of data given to a
+    /// [`SphericalModel`](crate::SphericalModel)) was all zeros: it has no direction, so no
+    /// cosine similarity.
+    #[error("row {row} is all zeros: it has no direction, so spherical k-means cannot use it")]
+    ZeroRow {
+        /// The first all-zero row (0-based).
+        row: usize,
+    },
+    /// A centroid of a precomputed start of [`SphericalKMeans`](crate::SphericalKMeans) was all
+    /// zeros: it has no direction to normalise.
+    #[error("centroid {centroid} of the start is all zeros: it has no direction")]
+    ZeroCentroid {
+        /// The centroid's index.
+        centroid: usize,
+    },
     /// A deserialised [`Checkpoint`](crate::Checkpoint) broke one of the invariants every
     /// checkpoint of a fit has (the reason names which).
     #[error("invalid checkpoint: {reason}")]

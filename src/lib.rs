@@ -46,6 +46,13 @@
 //! as they arrive ([`MiniBatchState::partial_fit`]) and, with the feature `serde`, can be
 //! saved and resumed.
 //!
+//! # Cosine similarity
+//!
+//! [`SphericalKMeans`] clusters by cosine similarity (spherical k-means): rows are normalised
+//! to unit length once, centroids are re-normalised means, and the assignment runs through
+//! the same certified kernel, since for unit vectors the largest dot product is the nearest
+//! centroid. Its [`SphericalModel`] predicts new rows after normalising them.
+//!
 //! # Choosing k
 //!
 //! [`KMeans::sweep`] fits a range of k with one builder's options and scores each fit with the
@@ -82,7 +89,8 @@
 //! * `rayon` (default): parallel assignment and seeding. Results do not depend on it.
 //! * `serde`: `Serialize`/`Deserialize` for [`KMeansModel`] (without the training labels
 //!   unless asked: `KMeansModel::with_labels`), [`KMeans`], [`Init`],
-//!   [`Algorithm`], [`Checkpoint`], [`MiniBatchKMeans`] and [`MiniBatchState`].
+//!   [`Algorithm`], [`Checkpoint`], [`MiniBatchKMeans`] and [`MiniBatchState`];
+//!   [`SphericalKMeans`] and [`SphericalModel`] (with labels).
 //! * `ndarray`: `fit`, `predict`, `transform` on `ndarray` 2-D arrays (read in place in
 //!   standard layout, else copied once); `centroids_array()`, `labels_array()`,
 //!   `predict_array()`, `transform_array()` on the model.
@@ -121,6 +129,7 @@ mod part;
 mod refine;
 mod report;
 mod source;
+mod spherical;
 mod steps;
 mod sums;
 mod sweep;
@@ -150,6 +159,7 @@ pub use rand;
 pub use refine::Refine;
 pub use report::{FitOptions, FitReport, PhaseTimings};
 pub use source::{RawFile, RowSource};
+pub use spherical::{SphericalKMeans, SphericalModel};
 pub use steps::{
     closest_centroid, compute_means, create_clusters, euclidean_distance, initialize_random_centroids,
     squared_euclidean_distance,

@@ -347,6 +347,27 @@ impl<T: Float> KMeansModel<T> {
         }
     }
 
+    /// The model of a run that no [`FitReport`] describes (mini-batch fits and streams, whose
+    /// runs are not `KMeans` runs): [`report`](Self::report) is `None`.
+    pub(crate) fn from_run_unreported(
+        run: RunOutcome<T>,
+        k: usize,
+        n_features: usize,
+        cluster_sizes: Vec<usize>,
+    ) -> Self {
+        KMeansModel {
+            centroids: run.centroids,
+            labels: run.labels,
+            cluster_sizes,
+            inertia: run.inertia,
+            n_iter: run.n_iter,
+            stop_reason: run.stop,
+            k,
+            n_features,
+            report: None,
+        }
+    }
+
     /// The centroids, flat and row-major: `k × n_features`, centroid `j` at
     /// `[j * n_features .. (j + 1) * n_features]`. Never NaN.
     ///

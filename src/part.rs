@@ -45,12 +45,30 @@ pub(crate) fn scale_within(bound: f64, bits: i32) -> f64 {
     2.0_f64.powi(exponent as i32)
 }
 
-/// `v · scale` rounded to the nearest integer, as i128 (`v ≥ 0` and `v · scale ≤ 2⁶⁴` by the
-/// callers' choice of scale).
+/// `v · scale` rounded to the nearest integer (halves away from zero), as i128 (`v ≥ 0` and
+/// `v · scale ≤ 2⁶⁴` by the callers' choice of scale).
+///
+/// The same integers as `(v * scale).round() as i128`, without its two library calls (`round`
+/// and the f64 → i128 conversion, which are most of greedy k-means++'s time at low d, where it
+/// quantizes n × candidates distances per step): below 2⁶³ the value is truncated to i64 in one
+/// instruction and its fraction, `x − trunc(x)` (exact in f64), decides the rounding; larger
+/// values (and anything unexpected) take the library path.
 #[inline]
 pub(crate) fn quantize_sq(v: f64, scale: f64) -> i128 {
-    (v * scale).round() as i128
+    let x = v * scale;
+    if (0.0..TWO_POW_63).contains(&x) {
+        let t = x as i64;
+        // `t as f64` is exact: t ≤ x, and below 2⁵³ every integer is an f64 (above it x has no
+        // fraction and t = x).
+        let up = x - t as f64 >= 0.5;
+        i128::from(t + i64::from(up))
+    } else {
+        x.round() as i128
+    }
 }
+
+/// 2⁶³ as f64.
+const TWO_POW_63: f64 = 9_223_372_036_854_775_808.0;
 
 /// A single process holding every row, unweighted: what the building blocks and tests run on.
 #[derive(Debug)]
@@ -100,6 +118,62 @@ impl Solo {
             n_total: rows.n_rows(),
             range: &self.range,
             comm: &self.comm,
+        }
+    }
+}
+
+#[cfg(test)]
+mod quantize_tests {
+    use super::quantize_sq;
+
+    /// The fast path gives the library rounding's integers, at the edges of every branch.
+    #[test]
+    fn quantize_equals_library_rounding() {
+        let two_52 = 4_503_599_627_370_496.0_f64;
+        let two_63 = 9_223_372_036_854_775_808.0_f64;
+        let mut cases = vec![
+            0.0,
+            -0.0,
+            5e-324,
+            0.25,
+            0.49999999999999994,
+            0.5,
+            0.5000000000000001,
+            1.5,
+            2.5,
+            3.4999999999999996,
+            1e6 + 0.5,
+            two_52 - 0.5,
+            two_52 - 1.5,
+            two_52,
+            two_52 + 1.0,
+            2.0 * two_52 - 1.0,
+            2.0 * two_52,
+            2.0 * two_52 + 2.0,
+            two_63 - 1024.0,
+            two_63,
+            two_63 + 2048.0,
+            2.0 * two_63,
+        ];
+        // A deterministic spread over every binade up to 2⁶⁴.
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        for _ in 0..200_000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let mantissa = (state >> 12) as f64 / (1u64 << 52) as f64 + 1.0;
+            let exponent = (state % 66) as i32 - 2;
+            cases.push(mantissa * 2.0_f64.powi(exponent));
+            cases.push((mantissa * 2.0_f64.powi(exponent)).floor() + 0.5);
+        }
+        for v in cases {
+            for scale in [1.0, 0.5, 2.0] {
+                let x = v * scale;
+                if x > 2.0 * two_63 {
+                    continue;
+                }
+                assert_eq!(quantize_sq(v, scale), x.round() as i128, "{v} × {scale}");
+            }
         }
     }
 }

@@ -18,6 +18,13 @@ pub(crate) fn values_in<T: Float>(rows: RowMajor<'_, T>, total_weight: f64) -> R
     values_within(rows.as_slice(), rows.n_features(), limit, 0)
 }
 
+/// Checks that every value of `rows` is finite, with no magnitude limit: for rows that are
+/// normalised to unit length before any distance is computed (spherical k-means), where only
+/// NaN and infinities are errors.
+pub(crate) fn finite<T: Float>(rows: RowMajor<'_, T>) -> Result<(), KMeansError> {
+    values_within(rows.as_slice(), rows.n_features(), f64::INFINITY, 0)
+}
+
 /// Checks one vector of a distance building block (`row` names it in the error: 0 for the
 /// first argument, 1 for the second): finite and within the magnitude limit of one row of its
 /// width (with the centroids' slack, since either vector may be a fitted centroid), so that its

@@ -603,7 +603,7 @@ impl<T: Float> MiniBatchKMeans<T> {
             n_iter: step_no,
             stop,
         };
-        Ok(KMeansModel::from_run(run, self.k, d, sizes))
+        Ok(KMeansModel::from_run_unreported(run, self.k, d, sizes))
     }
 }
 

@@ -18,6 +18,7 @@
 //!   partitions), the best model so far, the fit report; watching changes no result.
 //! * `sources`: `fit_source` over raw files in a temporary folder equals `fit` bit for bit;
 //!   the errors of a source (size, empty, NaN, missing file, a file that shrank).
+//! * `spherical`: spherical k-means against a direct implementation, its laws and errors.
 //! * `inference`: `predict_one`, `score`, `fit_predict`; saved models (serde) that do not grow
 //!   with the training data.
 //! * `cli` (feature `cli`): the `k-means` program run as a user runs it, on generated files.
@@ -37,6 +38,7 @@ mod partitions;
 mod properties;
 mod reference;
 mod sources;
+mod spherical;
 mod sweep;
 
 /// The element types the tests are generic over, with conversions to and from f64.

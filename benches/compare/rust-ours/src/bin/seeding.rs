@@ -16,6 +16,9 @@
 //!     --configs 100000x2x16 --inits kpp,kmp:2:2,kmp:5:1 --fits seed,plain
 //! ```
 //!
+//! `--data DIR`: read each configuration's rows from `DIR/MxNxK/x_f32.bin` (the harness's data,
+//! `peers.py gen`, the same rows scikit-learn is timed on) instead of generating them.
+//!
 //! `--inits`: `kpp` (greedy k-means++), `kmp` (`Init::kmeans_parallel()`), `kmp:R:L`
 //! (`Init::KMeansParallel { rounds: R, oversampling: L }`), `auto` (the default `init`).
 //! `--fits`: any of `seed`, `plain`, `default`.
@@ -74,8 +77,19 @@ fn main() {
     for config in configs.split(',') {
         let dims: Vec<usize> = config.split('x').map(|v| v.parse().expect("MxNxK")).collect();
         let (m, n, k) = (dims[0], dims[1], dims[2]);
-        let blobs = make_blobs::<f32>(m, n, k, 2.0, 0).expect("valid blobs");
-        let rows = RowMajor::new(&blobs.data, n).expect("whole rows");
+        let data_dir = arg(&args, "--data", "");
+        let values: Vec<f32> = if data_dir.is_empty() {
+            make_blobs::<f32>(m, n, k, 2.0, 0).expect("valid blobs").data
+        } else {
+            // The harness's data (`peers.py gen`): raw little-endian f32, row-major.
+            let bytes = std::fs::read(format!("{data_dir}/{config}/x_f32.bin")).expect("the harness data");
+            assert_eq!(bytes.len(), m * n * 4, "{config}: not m × n f32 values");
+            bytes
+                .chunks_exact(4)
+                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                .collect()
+        };
+        let rows = RowMajor::new(&values, n).expect("whole rows");
         let one = |km: KMeans<f32>| {
             let km = km.max_iter(1).refine(Refine::None).algorithm(Algorithm::Lloyd);
             (0..repeats)
@@ -88,7 +102,7 @@ fn main() {
         };
         let wants = |f: &str| fits.split(',').any(|x| x == f);
         let baseline = if wants("seed") {
-            one(KMeans::new(k).init(Init::Precomputed(blobs.data[..k * n].to_vec())))
+            one(KMeans::new(k).init(Init::Precomputed(values[..k * n].to_vec())))
         } else {
             0.0
         };
