@@ -8,12 +8,13 @@
 //! k-means plot points.csv --model model.json --out clusters.svg
 //! ```
 //!
-//! One module per job: `args` (the command line), `input` (reading DATA), `model_file` (the
-//! saved model), `commands` (each subcommand), `output` (writing results), `plot` and `pca`
+//! One module per job: `args` (the command line), `input` (reading DATA), `fitted` (the two
+//! kinds of model behind one interface), `model_file` (the saved model), `commands` (each subcommand), `output` (writing results), `plot` and `pca`
 //! (the pictures).
 
 mod args;
 mod commands;
+mod fitted;
 mod input;
 mod model_file;
 mod output;
