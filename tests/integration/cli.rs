@@ -252,8 +252,14 @@ fn fit_spherical_labels_equal_the_library_and_predict_from_the_saved_model() {
     let model = SphericalKMeans::new(4).seed(3).fit(&rows).unwrap();
     assert_eq!(labels, model.labels());
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("spherical k-means (cosine similarity)"), "{stderr}");
-    assert!(stderr.contains("objective") && !stderr.contains("inertia"), "{stderr}");
+    assert!(
+        stderr.contains("spherical k-means (cosine similarity)"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("objective") && !stderr.contains("inertia"),
+        "{stderr}"
+    );
 
     let json: serde_json::Value = serde_json::from_str(&stdout(&fit(&["--json"]))).unwrap();
     assert_eq!(json["kind"], "spherical");
@@ -262,7 +268,16 @@ fn fit_spherical_labels_equal_the_library_and_predict_from_the_saved_model() {
     assert_eq!(json["cluster_sizes"], serde_json::json!(model.cluster_sizes()));
 
     // The options of the start and the stop reach the library.
-    let random = fit(&["--init", "random", "--n-init", "3", "--max-iter", "2", "--labels", "-"]);
+    let random = fit(&[
+        "--init",
+        "random",
+        "--n-init",
+        "3",
+        "--max-iter",
+        "2",
+        "--labels",
+        "-",
+    ]);
     let random: Vec<usize> = stdout(&random).lines().map(|l| l.parse().unwrap()).collect();
     let expected = SphericalKMeans::new(4)
         .seed(3)
@@ -285,7 +300,12 @@ fn fit_spherical_labels_equal_the_library_and_predict_from_the_saved_model() {
         assert_eq!(got.len(), 4);
         let norm = row.iter().map(|v| v * v).sum::<f64>().sqrt();
         for (j, g) in got.iter().enumerate() {
-            let cos: f64 = row.iter().zip(&c[3 * j..3 * j + 3]).map(|(x, c)| x * c).sum::<f64>() / norm;
+            let cos: f64 = row
+                .iter()
+                .zip(&c[3 * j..3 * j + 3])
+                .map(|(x, c)| x * c)
+                .sum::<f64>()
+                / norm;
             assert!((g - (1.0 - cos)).abs() < 1e-12, "{line}");
         }
         let nearest = (0..4).min_by(|&a, &b| got[a].total_cmp(&got[b])).unwrap();
@@ -294,7 +314,15 @@ fn fit_spherical_labels_equal_the_library_and_predict_from_the_saved_model() {
 
     stdout(&run(
         &dir,
-        &["plot", "blobs.csv", "--model", "s.json", "--out", "s.svg", "--pca"],
+        &[
+            "plot",
+            "blobs.csv",
+            "--model",
+            "s.json",
+            "--out",
+            "s.svg",
+            "--pca",
+        ],
     ));
     let svg = std::fs::read_to_string(dir.join("s.svg")).unwrap();
     assert!(svg.contains("spherical k-means clusters: k = 4, 500 rows"));
@@ -335,10 +363,16 @@ fn spherical_errors_name_the_line_and_the_refused_option() {
 
     // A spherical model meets a zero row in new data: predict names its line too.
     std::fs::write(dir.join("fine.csv"), "x,y\n1,2\n3,1\n").unwrap();
-    stdout(&run(&dir, &["fit", "fine.csv", "-k", "1", "--spherical", "--model", "s.json"]));
+    stdout(&run(
+        &dir,
+        &["fit", "fine.csv", "-k", "1", "--spherical", "--model", "s.json"],
+    ));
     for sub in ["predict", "transform"] {
         let out = run(&dir, &[sub, "--model", "s.json", "zero.csv"]);
         let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(stderr.contains("error: zero.csv: line 4: every value is 0"), "{sub}: {stderr}");
+        assert!(
+            stderr.contains("error: zero.csv: line 4: every value is 0"),
+            "{sub}: {stderr}"
+        );
     }
 }

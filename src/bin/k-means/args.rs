@@ -378,10 +378,16 @@ mod tests {
         );
         assert_eq!(fit.input.header(), None);
         assert_eq!((fit.fit.algorithm, fit.fit.spherical), (None, false));
-        let Command::Fit(fit) = parse("fit data.csv -k 2 --spherical --algorithm lloyd").unwrap().command else {
+        let Command::Fit(fit) = parse("fit data.csv -k 2 --spherical --algorithm lloyd")
+            .unwrap()
+            .command
+        else {
             panic!("not fit")
         };
-        assert_eq!((fit.fit.algorithm, fit.fit.spherical), (Some(AlgorithmName::Lloyd), true));
+        assert_eq!(
+            (fit.fit.algorithm, fit.fit.spherical),
+            (Some(AlgorithmName::Lloyd), true)
+        );
         for bad in [
             "fit data.csv",
             "fit data.csv -k 0",

@@ -30,7 +30,11 @@ impl Number for f64 {}
 /// k-means‖ on the unit rows.)
 fn spherical_refusals(opts: &FitOptions) -> Result<(), Failure> {
     let refused = [
-        (opts.algorithm.is_some(), "--algorithm", "runs plain Lloyd passes only"),
+        (
+            opts.algorithm.is_some(),
+            "--algorithm",
+            "runs plain Lloyd passes only",
+        ),
         (opts.refine.is_some(), "--refine", "has no breathing refinement"),
         (opts.weights.is_some(), "--weights", "takes no sample weights"),
     ];
@@ -495,9 +499,15 @@ mod tests {
             let Err(Failure::Message(msg)) = spherical_refusals(&fit_options(line)) else {
                 panic!("{line} accepted")
             };
-            assert!(msg.starts_with(&format!("{option} does not apply to --spherical")), "{msg}");
+            assert!(
+                msg.starts_with(&format!("{option} does not apply to --spherical")),
+                "{msg}"
+            );
         }
-        for line in ["", "--init kmeans|| --n-init 2 --seed 3 --tolerance 0 --max-iter 5 --f32"] {
+        for line in [
+            "",
+            "--init kmeans|| --n-init 2 --seed 3 --tolerance 0 --max-iter 5 --f32",
+        ] {
             assert_eq!(spherical_refusals(&fit_options(line)), Ok(()), "{line}");
         }
     }

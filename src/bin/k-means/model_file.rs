@@ -196,9 +196,17 @@ mod tests {
         let unkinded = text.replace("\"kind\": \"spherical\",", "");
         assert_ne!(unkinded, text);
         fs::write(dir.join("unkinded.json"), &unkinded).unwrap();
-        assert!(load(&dir.join("unkinded.json")).unwrap_err().contains("invalid model"));
+        assert!(
+            load(&dir.join("unkinded.json"))
+                .unwrap_err()
+                .contains("invalid model")
+        );
         fs::write(dir.join("odd.json"), text.replace("\"spherical\"", "\"fuzzy\"")).unwrap();
-        assert!(load(&dir.join("odd.json")).unwrap_err().contains("unknown model kind \"fuzzy\""));
+        assert!(
+            load(&dir.join("odd.json"))
+                .unwrap_err()
+                .contains("unknown model kind \"fuzzy\"")
+        );
 
         let other = dir.join("other.json");
         fs::write(&other, r#"{"format": "something else", "float": "f64"}"#).unwrap();
