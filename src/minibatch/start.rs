@@ -111,7 +111,9 @@ fn seed_on<T: Float, R: Rng>(
     match init {
         Init::Precomputed(c) => Ok(c.clone()),
         Init::Random => init::random_rows(part, k, rng),
-        Init::KMeansPlusPlus => init::kmeans_plus_plus(part, k, rng, &mut |_| std::ops::ControlFlow::Continue(())),
+        Init::KMeansPlusPlus => {
+            init::kmeans_plus_plus(part, k, rng, &mut |_| std::ops::ControlFlow::Continue(()))
+        }
         &Init::KMeansParallel { rounds, oversampling } => {
             init::kmeans_parallel(part, k, rounds, oversampling, rng)
         }

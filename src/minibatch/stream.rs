@@ -208,7 +208,12 @@ impl<T: Float> MiniBatchState<T> {
             n_iter: l.n_steps as usize,
             stop: StopReason::Streamed,
         };
-        Ok(KMeansModel::from_run_unreported(run, l.k, l.n_features, vec![0; l.k]))
+        Ok(KMeansModel::from_run_unreported(
+            run,
+            l.k,
+            l.n_features,
+            vec![0; l.k],
+        ))
     }
 
     /// The batches learnt from.

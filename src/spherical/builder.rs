@@ -307,7 +307,9 @@ impl<T: Float> SphericalKMeans<T> {
         let part = ctx.part(unit);
         let drawn = match &self.init {
             Init::Random => init::random_rows(part, self.k, rng)?,
-            Init::KMeansPlusPlus => init::kmeans_plus_plus(part, self.k, rng, &mut |_| std::ops::ControlFlow::Continue(()))?,
+            Init::KMeansPlusPlus => {
+                init::kmeans_plus_plus(part, self.k, rng, &mut |_| std::ops::ControlFlow::Continue(()))?
+            }
             &Init::KMeansParallel { rounds, oversampling } => {
                 init::kmeans_parallel(part, self.k, rounds, oversampling, rng)?
             }
