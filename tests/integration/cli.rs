@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use k_means::datasets::make_blobs;
-use k_means::{KMeans, RowMajor};
+use k_means::{KMeans, RowMajor, SphericalKMeans};
 
 /// A fresh directory of this test's own under the target directory.
 fn work_dir(name: &str) -> PathBuf {
@@ -216,8 +216,6 @@ fn errors_name_the_file_line_and_column() {
     );
     let out = run(&dir, &["fit", "absent.csv", "-k", "1"]);
     assert!(String::from_utf8_lossy(&out.stderr).starts_with("error: absent.csv: cannot read"));
-    let out = run(&dir, &["fit", "bad.csv", "-k", "1", "--spherical"]);
-    assert!(String::from_utf8_lossy(&out.stderr).contains("--spherical is not available in this build"));
     // Bad arguments are clap's: status 2.
     assert_eq!(run(&dir, &["fit", "bad.csv"]).status.code(), Some(2));
     std::fs::write(dir.join("big.csv"), "1e300,0\n-1e300,1\n").unwrap();
@@ -227,4 +225,154 @@ fn errors_name_the_file_line_and_column() {
         stderr.contains("error: big.csv: line 1, column 1: the value is too large"),
         "{stderr}"
     );
+}
+
+#[test]
+fn fit_spherical_labels_equal_the_library_and_predict_from_the_saved_model() {
+    let dir = work_dir("spherical");
+    let data = blobs_csv(&dir);
+    let rows = RowMajor::new(&data, 3).unwrap();
+    let fit = |extra: &[&str]| {
+        let mut args = vec![
+            "fit",
+            "blobs.csv",
+            "-k",
+            "4",
+            "--columns",
+            "a,b,c",
+            "--spherical",
+            "--seed",
+            "3",
+        ];
+        args.extend_from_slice(extra);
+        run(&dir, &args)
+    };
+    let out = fit(&["--model", "s.json", "--labels", "-"]);
+    let labels: Vec<usize> = stdout(&out).lines().map(|l| l.parse().unwrap()).collect();
+    let model = SphericalKMeans::new(4).seed(3).fit(&rows).unwrap();
+    assert_eq!(labels, model.labels());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("spherical k-means (cosine similarity)"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("objective") && !stderr.contains("inertia"),
+        "{stderr}"
+    );
+
+    let json: serde_json::Value = serde_json::from_str(&stdout(&fit(&["--json"]))).unwrap();
+    assert_eq!(json["kind"], "spherical");
+    assert_eq!(json["objective"], model.objective());
+    assert_eq!(json["inertia"], serde_json::Value::Null);
+    assert_eq!(json["cluster_sizes"], serde_json::json!(model.cluster_sizes()));
+
+    // The options of the start and the stop reach the library.
+    let random = fit(&[
+        "--init",
+        "random",
+        "--n-init",
+        "3",
+        "--max-iter",
+        "2",
+        "--labels",
+        "-",
+    ]);
+    let random: Vec<usize> = stdout(&random).lines().map(|l| l.parse().unwrap()).collect();
+    let expected = SphericalKMeans::new(4)
+        .seed(3)
+        .init(k_means::Init::Random)
+        .n_init(3)
+        .max_iter(2)
+        .fit(&rows)
+        .unwrap();
+    assert_eq!(random, expected.labels());
+
+    let predicted = stdout(&run(&dir, &["predict", "--model", "s.json", "blobs.csv"]));
+    let predicted: Vec<usize> = predicted.lines().map(|l| l.parse().unwrap()).collect();
+    assert_eq!(predicted, labels);
+
+    // transform: 1 − cos to each unit centroid, smallest at the label on these blobs.
+    let dissimilarities = stdout(&run(&dir, &["transform", "--model", "s.json", "blobs.csv"]));
+    let c = model.centroids();
+    for ((line, row), &label) in dissimilarities.lines().zip(data.chunks_exact(3)).zip(&labels) {
+        let got: Vec<f64> = line.split(',').map(|v| v.parse().unwrap()).collect();
+        assert_eq!(got.len(), 4);
+        let norm = row.iter().map(|v| v * v).sum::<f64>().sqrt();
+        for (j, g) in got.iter().enumerate() {
+            let cos: f64 = row
+                .iter()
+                .zip(&c[3 * j..3 * j + 3])
+                .map(|(x, c)| x * c)
+                .sum::<f64>()
+                / norm;
+            assert!((g - (1.0 - cos)).abs() < 1e-12, "{line}");
+        }
+        let nearest = (0..4).min_by(|&a, &b| got[a].total_cmp(&got[b])).unwrap();
+        assert_eq!(nearest, label, "{line}");
+    }
+
+    stdout(&run(
+        &dir,
+        &[
+            "plot",
+            "blobs.csv",
+            "--model",
+            "s.json",
+            "--out",
+            "s.svg",
+            "--pca",
+        ],
+    ));
+    let svg = std::fs::read_to_string(dir.join("s.svg")).unwrap();
+    assert!(svg.contains("spherical k-means clusters: k = 4, 500 rows"));
+}
+
+#[test]
+fn spherical_errors_name_the_line_and_the_refused_option() {
+    let dir = work_dir("spherical-errors");
+    std::fs::write(dir.join("zero.csv"), "x,y,w\n1,2,1\n\n0,0,1\n3,1,1\n").unwrap();
+    let fit = |extra: &[&str]| {
+        let mut args = vec!["fit", "zero.csv", "-k", "1", "--spherical"];
+        args.extend_from_slice(extra);
+        run(&dir, &args)
+    };
+    let out = fit(&["--columns", "x,y"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("error: zero.csv: line 4: every value is 0, and an all-zero row has no direction"),
+        "{stderr}"
+    );
+    for (option, extra) in [
+        ("--algorithm", &["--algorithm", "hamerly"][..]),
+        ("--refine", &["--refine", "none"][..]),
+        ("--weights", &["--weights", "w"][..]),
+    ] {
+        let out = fit(extra);
+        assert_eq!(out.status.code(), Some(1));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains(&format!("error: {option} does not apply to --spherical")),
+            "{stderr}"
+        );
+    }
+    let out = run(&dir, &["sweep", "zero.csv", "--k", "1..2", "--spherical"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("sweep does not take --spherical"));
+
+    // A spherical model meets a zero row in new data: predict names its line too.
+    std::fs::write(dir.join("fine.csv"), "x,y\n1,2\n3,1\n").unwrap();
+    stdout(&run(
+        &dir,
+        &["fit", "fine.csv", "-k", "1", "--spherical", "--model", "s.json"],
+    ));
+    for sub in ["predict", "transform"] {
+        let out = run(&dir, &[sub, "--model", "s.json", "zero.csv"]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("error: zero.csv: line 4: every value is 0"),
+            "{sub}: {stderr}"
+        );
+    }
 }

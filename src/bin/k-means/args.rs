@@ -26,7 +26,8 @@ pub enum Command {
     Fit(FitArgs),
     /// Print the cluster (0..k-1) of every row of DATA under a saved model, one per line.
     Predict(ApplyArgs),
-    /// Print every row's distances to the k centroids of a saved model (k columns, CSV).
+    /// Print every row's distances to the k centroids of a saved model (k columns, CSV); for a
+    /// spherical model, the cosine dissimilarities 1 − x̂·ĉ (x̂ the row at unit length).
     Transform(ApplyArgs),
     /// Fit a range of k and print inertia and validity scores per k, and the suggested k.
     Sweep(SweepArgs),
@@ -78,14 +79,16 @@ impl InputArgs {
 #[derive(Debug, Args, Clone)]
 pub struct FitOptions {
     /// The start: `kmeans++` (greedy k-means++), `kmeans||` (k-means‖), or `random`
-    /// [default: kmeans++ below n·k·d = 2^21, kmeans|| from it on].
+    /// [default: kmeans++ below n·k·d = 2^21, kmeans|| from it on; with --spherical, kmeans++
+    /// on the unit rows at every size].
     #[arg(long, value_enum, value_name = "METHOD")]
     pub init: Option<InitMethod>,
-    /// The iteration: all give the same labels and centroids, bit for bit.
-    #[arg(long, value_enum, default_value_t = AlgorithmName::Auto)]
-    pub algorithm: AlgorithmName,
+    /// The iteration: all give the same labels and centroids, bit for bit [default: auto; not
+    /// with --spherical].
+    #[arg(long, value_enum, value_name = "ALGORITHM")]
+    pub algorithm: Option<AlgorithmName>,
     /// Refinement of the best run: `none` (scikit-learn's plain fit), `breathing` (breathing
-    /// k-means with m = 2) or `breathing=M` [default: breathing].
+    /// k-means with m = 2) or `breathing=M` [default: breathing; not with --spherical].
     #[arg(long, value_parser = parse_refine, value_name = "REFINE")]
     pub refine: Option<k_means::Refine>,
     /// Runs from different starts; the best is kept [default: 1 for kmeans++ and kmeans||, 10
@@ -95,8 +98,8 @@ pub struct FitOptions {
     /// Iterations per run at most.
     #[arg(long, default_value_t = k_means::DEFAULT_MAX_ITER, value_parser = at_least_one, value_name = "N")]
     pub max_iter: usize,
-    /// Stop when the centroids move less than X times the data's mean per-feature variance; 0
-    /// runs until no label changes.
+    /// Stop when the centroids move less than X times the data's mean per-feature variance
+    /// (with --spherical: of the rows at unit length); 0 runs until no label changes.
     #[arg(long, default_value_t = k_means::DEFAULT_TOLERANCE, value_parser = parse_tolerance, value_name = "X")]
     pub tolerance: f64,
     /// Seed of the random starts (the same seed gives the same result on any machine and any
@@ -108,11 +111,13 @@ pub struct FitOptions {
     #[arg(long, value_parser = at_least_one, value_name = "N")]
     pub threads: Option<usize>,
     /// Weigh every row by the number in this column (name or 1-based number; finite, ≥ 0);
-    /// the column is not clustered.
+    /// the column is not clustered [not with --spherical].
     #[arg(long, value_name = "COLUMN")]
     pub weights: Option<ColumnRef>,
-    /// Spherical k-means (cosine similarity on rows scaled to unit length): not available in
-    /// this build (the library has no spherical k-means yet); refused with a message.
+    /// Spherical k-means: cluster by cosine similarity (every row scaled to unit length; an
+    /// all-zero row is an error); the centroids are of unit length and the summary gives the
+    /// objective Σ (1 − x̂·ĉ) instead of the inertia. Not with --algorithm, --refine or
+    /// --weights, and not for sweep.
     #[arg(long)]
     pub spherical: bool,
 }
@@ -372,6 +377,17 @@ mod tests {
             Some(vec![ColumnRef::Name("x".into()), ColumnRef::Number(2)])
         );
         assert_eq!(fit.input.header(), None);
+        assert_eq!((fit.fit.algorithm, fit.fit.spherical), (None, false));
+        let Command::Fit(fit) = parse("fit data.csv -k 2 --spherical --algorithm lloyd")
+            .unwrap()
+            .command
+        else {
+            panic!("not fit")
+        };
+        assert_eq!(
+            (fit.fit.algorithm, fit.fit.spherical),
+            (Some(AlgorithmName::Lloyd), true)
+        );
         for bad in [
             "fit data.csv",
             "fit data.csv -k 0",

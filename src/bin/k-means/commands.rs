@@ -6,13 +6,14 @@ use std::str::FromStr;
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
-use k_means::{Algorithm, Float, Init, KMeans, KMeansError, KMeansModel, RowMajor, Suggest};
+use k_means::{Algorithm, Float, Init, KMeans, KMeansError, RowMajor, SphericalKMeans, Suggest};
 use serde::Serialize;
 
 use crate::args::{
     AlgorithmName, ApplyArgs, ColumnRef, FitArgs, FitOptions, InitMethod, InputArgs, PlotArgs, SuggestRule,
     SweepArgs,
 };
+use crate::fitted::Fitted;
 use crate::input::{self, Columns, ReadSpec, Table};
 use crate::model_file::{self, AnyModel, ModelFile};
 use crate::output::{self, Failure, Summary};
@@ -24,13 +25,25 @@ pub trait Number: Float + FromStr + Serialize + Into<f64> {}
 impl Number for f32 {}
 impl Number for f64 {}
 
-/// `--spherical` until spherical k-means is part of the library this program is built with.
-fn spherical_unavailable() -> Failure {
-    Failure::Message(
-        "--spherical is not available in this build: spherical k-means is not part of this \
-         version of the k-means library"
-            .into(),
-    )
+/// The options of `fit` that spherical k-means does not have, refused by name with `--spherical`
+/// rather than ignored. (`--init kmeans||` applies: the library starts spherical k-means with
+/// k-means‖ on the unit rows.)
+fn spherical_refusals(opts: &FitOptions) -> Result<(), Failure> {
+    let refused = [
+        (
+            opts.algorithm.is_some(),
+            "--algorithm",
+            "runs plain Lloyd passes only",
+        ),
+        (opts.refine.is_some(), "--refine", "has no breathing refinement"),
+        (opts.weights.is_some(), "--weights", "takes no sample weights"),
+    ];
+    match refused.iter().find(|r| r.0) {
+        Some(&(_, option, why)) => Err(Failure::Message(format!(
+            "{option} does not apply to --spherical: spherical k-means {why}"
+        ))),
+        None => Ok(()),
+    }
 }
 
 /// Reads DATA as `spec` says, saying on stderr how its first line was taken when that was
@@ -87,6 +100,11 @@ fn library_error<T>(err: &KMeansError, table: &Table<T>, path: &Path) -> Failure
             "line {}: the weight {weight} is not finite, non-negative and at most 2^53",
             at(row)
         ),
+        KMeansError::ZeroRow { row } => format!(
+            "line {}: every value is 0, and an all-zero row has no direction for spherical \
+             k-means (cosine similarity); remove it",
+            at(row)
+        ),
         KMeansError::FeatureMismatch { expected, got } => {
             format!("the model has {expected} features, but {got} columns were chosen")
         }
@@ -115,7 +133,7 @@ fn builder<T: Number>(k: usize, opts: &FitOptions) -> KMeans<T> {
         .seed(opts.seed)
         .max_iter(opts.max_iter)
         .tolerance(opts.tolerance)
-        .algorithm(match opts.algorithm {
+        .algorithm(match opts.algorithm.unwrap_or(AlgorithmName::Auto) {
             AlgorithmName::Auto => Algorithm::Auto,
             AlgorithmName::Lloyd => Algorithm::Lloyd,
             AlgorithmName::Hamerly => Algorithm::Hamerly,
@@ -137,6 +155,25 @@ fn builder<T: Number>(k: usize, opts: &FitOptions) -> KMeans<T> {
     km
 }
 
+/// The spherical builder the options describe (after `spherical_refusals`).
+fn spherical_builder<T: Number>(k: usize, opts: &FitOptions) -> SphericalKMeans<T> {
+    let mut km = SphericalKMeans::new(k)
+        .seed(opts.seed)
+        .max_iter(opts.max_iter)
+        .tolerance(opts.tolerance);
+    if let Some(init) = opts.init {
+        km = km.init(match init {
+            InitMethod::KMeansPlusPlus => Init::KMeansPlusPlus,
+            InitMethod::KMeansParallel => Init::kmeans_parallel(),
+            InitMethod::Random => Init::Random,
+        });
+    }
+    if let Some(n) = opts.n_init {
+        km = km.n_init(usize::try_from(n).unwrap_or(usize::MAX));
+    }
+    km
+}
+
 /// A spinner on stderr with `message`, drawn only when stderr is a terminal.
 fn spinner(message: String) -> ProgressBar {
     let bar = ProgressBar::new_spinner();
@@ -151,7 +188,7 @@ fn spinner(message: String) -> ProgressBar {
 /// `k-means fit`.
 pub fn fit(args: &FitArgs) -> Result<(), Failure> {
     if args.fit.spherical {
-        return Err(spherical_unavailable());
+        spherical_refusals(&args.fit)?;
     }
     let to_stdout = [
         args.labels.as_deref() == Some(Path::new("-")),
@@ -176,24 +213,32 @@ fn fit_as<T: Number>(args: &FitArgs) -> Result<(), Failure> {
     let path = &args.input.data;
     let rows =
         RowMajor::new(&table.values, table.n_features()).map_err(|e| library_error(&e, &table, path))?;
-    let km = builder::<T>(args.k, &args.fit);
     let bar = spinner(format!("fitting k = {} to {} rows", args.k, table.n_rows()));
     let started = Instant::now();
-    let result = on_threads(args.fit.threads, || {
-        // The resumable fit is the plain fit, bit for bit, with a call at every iteration: the
-        // progress shown.
-        km.fit_resumable(&rows, table.weights.as_deref(), None, |c| {
-            bar.set_message(format!(
-                "fitting k = {} to {} rows: {} iterations",
-                args.k,
-                table.n_rows(),
-                c.sequence()
-            ));
-            Ok(())
-        })
-    })?;
-    bar.finish_and_clear();
-    let model = result.map_err(|e| library_error(&e, &table, path))?;
+    let model = if args.fit.spherical {
+        // No progress callback: spherical k-means has no resumable fit; the spinner turns.
+        let km = spherical_builder::<T>(args.k, &args.fit);
+        let result = on_threads(args.fit.threads, || km.fit(&rows))?;
+        bar.finish_and_clear();
+        Fitted::Spherical(result.map_err(|e| library_error(&e, &table, path))?)
+    } else {
+        let km = builder::<T>(args.k, &args.fit);
+        let result = on_threads(args.fit.threads, || {
+            // The resumable fit is the plain fit, bit for bit, with a call at every iteration:
+            // the progress shown.
+            km.fit_resumable(&rows, table.weights.as_deref(), None, |c| {
+                bar.set_message(format!(
+                    "fitting k = {} to {} rows: {} iterations",
+                    args.k,
+                    table.n_rows(),
+                    c.sequence()
+                ));
+                Ok(())
+            })
+        })?;
+        bar.finish_and_clear();
+        Fitted::KMeans(result.map_err(|e| library_error(&e, &table, path))?)
+    };
     let summary = Summary {
         file: path,
         rows: table.n_rows(),
@@ -221,7 +266,7 @@ fn fit_as<T: Number>(args: &FitArgs) -> Result<(), Failure> {
         output::write_to(None, "the summary", |w| writeln!(w, "{json}"))?;
     }
     if let Some(out) = &args.model {
-        ModelFile::new(model.clone(), table.columns.clone()).save(out)?;
+        ModelFile::new(model, table.columns).save(out)?;
     }
     Ok(())
 }
@@ -251,7 +296,7 @@ fn apply_as<T: Number>(args: &ApplyArgs, file: &ModelFile<T>, distances: bool) -
     let model = &file.model;
     if distances {
         let d = model
-            .transform(&rows)
+            .distances(&rows)
             .map_err(|e| library_error(&e, &table, path))?;
         output::write_to(args.output.as_deref(), "the distances", |w| {
             output::write_rows(w, &d, model.k())
@@ -269,7 +314,11 @@ fn apply_as<T: Number>(args: &ApplyArgs, file: &ModelFile<T>, distances: bool) -
 /// `k-means sweep`.
 pub fn sweep(args: &SweepArgs) -> Result<(), Failure> {
     if args.fit.spherical {
-        return Err(spherical_unavailable());
+        return Err(Failure::Message(
+            "sweep does not take --spherical: the library sweeps k-means only (SphericalKMeans \
+             has no sweep); run `fit --spherical` for each k instead"
+                .into(),
+        ));
     }
     if args.fit.weights.is_some() {
         return Err(Failure::Message(
@@ -339,7 +388,7 @@ fn plot_as<T: Number>(args: &PlotArgs, file: &ModelFile<T>) -> Result<(), Failur
     let path = &args.input.data;
     let rows =
         RowMajor::new(&table.values, table.n_features()).map_err(|e| library_error(&e, &table, path))?;
-    let model: &KMeansModel<T> = &file.model;
+    let model = &file.model;
     let labels = model
         .predict(&rows)
         .map_err(|e| library_error(&e, &table, path))?;
@@ -350,11 +399,19 @@ fn plot_as<T: Number>(args: &PlotArgs, file: &ModelFile<T>) -> Result<(), Failur
             path.display()
         )));
     }
-    let wide: Vec<f64> = table.values.iter().map(|&v| v.into()).collect();
+    // A spherical model's rows at unit length, where its unit centroids are.
+    let wide = model
+        .as_seen(&rows)
+        .map_err(|e| library_error(&e, &table, path))?;
     let centroids: Vec<f64> = model.centroids().iter().map(|&v| v.into()).collect();
+    let unit = if let Fitted::Spherical(_) = model {
+        " (rows at unit length)"
+    } else {
+        ""
+    };
     let name = |i: usize| match &table.columns[i].name {
-        Some(n) => n.clone(),
-        None => format!("column {}", table.columns[i].number),
+        Some(n) => format!("{n}{unit}"),
+        None => format!("column {}{unit}", table.columns[i].number),
     };
     let (project, x_label, y_label): (Box<Projection>, String, String) = if args.pca {
         let pca = Pca::fit(&wide, d);
@@ -393,7 +450,12 @@ fn plot_as<T: Number>(args: &PlotArgs, file: &ModelFile<T>) -> Result<(), Failur
     } else {
         String::new()
     };
-    let title = format!("k-means clusters: k = {}, {n} rows{sample}", model.k());
+    let kind = if let Fitted::Spherical(_) = model {
+        "spherical k-means"
+    } else {
+        "k-means"
+    };
+    let title = format!("{kind} clusters: k = {}, {n} rows{sample}", model.k());
     plot::scatter(
         &args.out,
         &plot::Scatter {
@@ -407,4 +469,46 @@ fn plot_as<T: Number>(args: &PlotArgs, file: &ModelFile<T>) -> Result<(), Failur
         },
     )?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    fn fit_options(line: &str) -> FitOptions {
+        let cli = crate::args::Cli::try_parse_from(
+            ["k-means", "fit", "data.csv", "-k", "2", "--spherical"]
+                .into_iter()
+                .chain(line.split_whitespace()),
+        )
+        .unwrap();
+        match cli.command {
+            crate::args::Command::Fit(f) => f.fit,
+            _ => panic!("not fit"),
+        }
+    }
+
+    #[test]
+    fn spherical_refuses_the_options_it_does_not_have_by_name() {
+        for (line, option) in [
+            ("--algorithm lloyd", "--algorithm"),
+            ("--refine none", "--refine"),
+            ("--weights w", "--weights"),
+        ] {
+            let Err(Failure::Message(msg)) = spherical_refusals(&fit_options(line)) else {
+                panic!("{line} accepted")
+            };
+            assert!(
+                msg.starts_with(&format!("{option} does not apply to --spherical")),
+                "{msg}"
+            );
+        }
+        for line in [
+            "",
+            "--init kmeans|| --n-init 2 --seed 3 --tolerance 0 --max-iter 5 --f32",
+        ] {
+            assert_eq!(spherical_refusals(&fit_options(line)), Ok(()), "{line}");
+        }
+    }
 }

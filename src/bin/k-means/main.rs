@@ -6,14 +6,16 @@
 //! k-means predict --model model.json new.csv
 //! k-means sweep points.csv --k 2..12 --plot elbow.svg
 //! k-means plot points.csv --model model.json --out clusters.svg
+//! k-means fit embeddings.csv -k 20 --spherical --model topics.json
 //! ```
 //!
-//! One module per job: `args` (the command line), `input` (reading DATA), `model_file` (the
-//! saved model), `commands` (each subcommand), `output` (writing results), `plot` and `pca`
-//! (the pictures).
+//! One module per job: `args` (the command line), `input` (reading DATA), `fitted` (the two
+//! kinds of model behind one interface), `model_file` (the saved model), `commands` (each
+//! subcommand), `output` (writing results), `plot` and `pca` (the pictures).
 
 mod args;
 mod commands;
+mod fitted;
 mod input;
 mod model_file;
 mod output;

@@ -6,8 +6,9 @@ use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
 
-use k_means::{Float, KMeansModel, SweepResult};
+use k_means::{Float, SweepResult};
 
+use crate::fitted::Fitted;
 use crate::input::SavedColumn;
 
 /// Why a subcommand stopped early.
@@ -86,19 +87,22 @@ fn csv_field(text: &str) -> String {
 }
 
 /// What a fit did, for people (`Display`, to stderr) and programs (`json`).
-pub struct Summary<'a, T> {
+pub struct Summary<'a, T: Float> {
     pub file: &'a Path,
     pub rows: usize,
     pub columns: &'a [SavedColumn],
     pub weighted: bool,
     pub fit_seconds: f64,
-    pub model: &'a KMeansModel<T>,
+    pub model: &'a Fitted<T>,
 }
 
-impl<T: Float> fmt::Display for Summary<'_, T> {
+impl<T: Float + Into<f64>> fmt::Display for Summary<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let m = self.model;
         writeln!(f, "file           {}", self.file.display())?;
+        if let Fitted::Spherical(_) = m {
+            writeln!(f, "model          spherical k-means (cosine similarity)")?;
+        }
         writeln!(
             f,
             "rows           {}{}",
@@ -109,17 +113,20 @@ impl<T: Float> fmt::Display for Summary<'_, T> {
         writeln!(f, "k              {}", m.k())?;
         writeln!(f, "iterations     {}", m.n_iter())?;
         writeln!(f, "converged      {}", m.converged())?;
-        writeln!(f, "inertia        {:.6e}", m.inertia())?;
+        let (score, value) = m.score();
+        writeln!(f, "{score:<15}{value:.6e}")?;
         writeln!(f, "fit seconds    {:.4}", self.fit_seconds)?;
         writeln!(f, "cluster sizes  {:?}", m.cluster_sizes())
     }
 }
 
-impl<T: Float + serde::Serialize> Summary<'_, T> {
+impl<T: Float + Into<f64> + serde::Serialize> Summary<'_, T> {
     pub fn json(&self) -> serde_json::Value {
         let m = self.model;
-        serde_json::json!({
+        let (score, value) = m.score();
+        let mut json = serde_json::json!({
             "file": self.file.display().to_string(),
+            "kind": m.kind(),
             "rows": self.rows,
             "features": m.n_features(),
             "columns": self.columns,
@@ -127,11 +134,13 @@ impl<T: Float + serde::Serialize> Summary<'_, T> {
             "n_iter": m.n_iter(),
             "converged": m.converged(),
             "stop_reason": m.stop_reason(),
-            "inertia": m.inertia(),
             "fit_seconds": self.fit_seconds,
             "cluster_sizes": m.cluster_sizes(),
             "centroids": m.centroids().chunks_exact(m.n_features()).collect::<Vec<_>>(),
-        })
+        });
+        // `inertia` for k-means, `objective` for spherical k-means: the name says which.
+        json[score] = serde_json::json!(value);
+        json
     }
 }
 
