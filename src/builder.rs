@@ -19,7 +19,7 @@ use crate::float::Float;
 use crate::init::{self, Init};
 use crate::model::KMeansModel;
 use crate::observe::{CancelToken, FitEvent, FitStage, Observer, OnCancel, Watch};
-use crate::part::{Part, scale_within};
+use crate::part::{Part, quantize_weights};
 use crate::refine::{self, Refine};
 use crate::report::{FitOptions, Tally};
 use crate::validate;
@@ -1013,11 +1013,9 @@ impl<T: Float> KMeans<T> {
                         n_rows: layout.positive,
                     });
                 }
-                let scale = scale_within(layout.positive as f64 * layout.max_weight, 60);
-                (
-                    Some(w.iter().map(|&v| (v.to_f64_() * scale).round() as i64).collect()),
-                    scale,
-                )
+                let (omega, scale) =
+                    quantize_weights(w.iter().map(|v| v.to_f64_()), layout.positive, layout.max_weight);
+                (Some(omega), scale)
             }
         };
         let n_init = match self.chosen_init() {

@@ -45,6 +45,18 @@ pub(crate) fn scale_within(bound: f64, bits: i32) -> f64 {
     2.0_f64.powi(exponent as i32)
 }
 
+/// Sample weights quantized once for a fit: `ω = round(w · s_w)` with `s_w` the largest power
+/// of two such that `positive · max_weight · s_w ≤ 2⁶⁰` (`positive` rows of positive weight,
+/// over all participants), so Σω ≤ 2⁶⁰ and i128 sums cannot overflow. Returns ω and `s_w`.
+pub(crate) fn quantize_weights(
+    weights: impl Iterator<Item = f64>,
+    positive: usize,
+    max_weight: f64,
+) -> (Vec<i64>, f64) {
+    let scale = scale_within(positive as f64 * max_weight, 60);
+    (weights.map(|w| (w * scale).round() as i64).collect(), scale)
+}
+
 /// `v · scale` rounded to the nearest integer (halves away from zero), as i128 (`v ≥ 0` and
 /// `v · scale ≤ 2⁶⁴` by the callers' choice of scale).
 ///

@@ -18,7 +18,7 @@ use crate::error::KMeansError;
 use crate::float::Float;
 use crate::init::Init;
 use crate::model::KMeansModel;
-use crate::part::{Part, scale_within};
+use crate::part::{Part, quantize_weights};
 use crate::sums::FeatureRange;
 use crate::validate;
 
@@ -643,11 +643,8 @@ fn exact_inertia<T: Float>(
         Some(w) => {
             let positive = w.iter().filter(|&&v| v > 0.0).count();
             let max = w.iter().copied().fold(0.0, f64::max);
-            let scale = scale_within(positive as f64 * max, 60);
-            (
-                Some(w.iter().map(|&v| (v * scale).round() as i64).collect::<Vec<_>>()),
-                scale,
-            )
+            let (omega, scale) = quantize_weights(w.iter().copied(), positive, max);
+            (Some(omega), scale)
         }
     };
     let range = FeatureRange::of_weighted(rows, omega.as_deref());

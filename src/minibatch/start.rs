@@ -11,7 +11,7 @@ use crate::error::KMeansError;
 use crate::float::Float;
 use crate::init::{self, Init, random_distinct_rows};
 use crate::kernels::sq_dist_f64;
-use crate::part::{Part, scale_within};
+use crate::part::{Part, quantize_weights};
 use crate::sums::FeatureRange;
 
 /// Rows `idx` of `rows` (and their weights) copied into a sample.
@@ -92,8 +92,7 @@ fn seed_on<T: Float, R: Rng>(
         None => (None, 1.0),
         Some(w) => {
             let max = w.iter().copied().fold(0.0, f64::max);
-            let scale = scale_within(w.len() as f64 * max, 60);
-            let omega: Vec<i64> = w.iter().map(|&v| (v * scale).round() as i64).collect();
+            let (omega, scale) = quantize_weights(w.iter().copied(), w.len(), max);
             (Some(omega), scale)
         }
     };
