@@ -107,6 +107,30 @@ impl Solo {
         }
     }
 
+    /// The single-process view of `rows` with quantized `weights`, if any (the range over the
+    /// rows of positive weight).
+    pub(crate) fn of<T: crate::float::Float>(rows: RowMajor<'_, T>, weights: Option<&[i64]>) -> Self {
+        Solo {
+            range: FeatureRange::of_weighted(rows, weights),
+            comm: Comm::solo(),
+        }
+    }
+
+    /// `rows` with quantized `weights` (if any) of `weight_scale` per unit of weight as the one
+    /// part of a fit (`self` from [`Solo::of`] with the same rows and weights).
+    pub(crate) fn part_scaled<'a, T: crate::float::Float>(
+        &'a self,
+        rows: RowMajor<'a, T>,
+        weights: Option<&'a [i64]>,
+        weight_scale: f64,
+    ) -> Part<'a, 'static, T> {
+        Part {
+            weights,
+            weight_scale,
+            ..self.part(rows)
+        }
+    }
+
     /// `rows` with quantized `weights` as the one part of a fit (`self` from
     /// [`Solo::weighted`] with the same rows and weights).
     pub(crate) fn part_weighted<'a, T: crate::float::Float>(

@@ -12,14 +12,12 @@ pub use stream::MiniBatchState;
 use crate::algorithm::{RunOutcome, StopReason};
 use crate::assign::inertia;
 use crate::builder::DEFAULT_SEED;
-use crate::comm::Comm;
 use crate::data::{AsRows, RowMajor};
 use crate::error::KMeansError;
 use crate::float::Float;
 use crate::init::Init;
 use crate::model::KMeansModel;
-use crate::part::{Part, quantize_weights};
-use crate::sums::FeatureRange;
+use crate::part::{Solo, quantize_weights};
 use crate::validate;
 
 use step::{Learner, TAG_INIT, TAG_ORDER, rng_for};
@@ -647,16 +645,7 @@ fn exact_inertia<T: Float>(
             (Some(omega), scale)
         }
     };
-    let range = FeatureRange::of_weighted(rows, omega.as_deref());
-    let comm = Comm::solo();
-    let part = Part {
-        rows,
-        weights: omega.as_deref(),
-        weight_scale,
-        first_row: 0,
-        n_total: rows.n_rows(),
-        range: &range,
-        comm: &comm,
-    };
+    let solo = Solo::of(rows, omega.as_deref());
+    let part = solo.part_scaled(rows, omega.as_deref(), weight_scale);
     inertia(part, centroids, labels)
 }

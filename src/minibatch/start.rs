@@ -5,14 +5,12 @@
 use rand::Rng;
 
 use crate::assign::assign_all;
-use crate::comm::Comm;
 use crate::data::RowMajor;
 use crate::error::KMeansError;
 use crate::float::Float;
 use crate::init::{self, Init, random_distinct_rows};
 use crate::kernels::sq_dist_f64;
-use crate::part::{Part, quantize_weights};
-use crate::sums::FeatureRange;
+use crate::part::{Solo, quantize_weights};
 
 /// Rows `idx` of `rows` (and their weights) copied into a sample.
 pub(crate) struct Sample<T> {
@@ -96,17 +94,8 @@ fn seed_on<T: Float, R: Rng>(
             (Some(omega), scale)
         }
     };
-    let range = FeatureRange::of_weighted(rows, omega.as_deref());
-    let comm = Comm::solo();
-    let part = Part {
-        rows,
-        weights: omega.as_deref(),
-        weight_scale,
-        first_row: 0,
-        n_total: rows.n_rows(),
-        range: &range,
-        comm: &comm,
-    };
+    let solo = Solo::of(rows, omega.as_deref());
+    let part = solo.part_scaled(rows, omega.as_deref(), weight_scale);
     match init {
         Init::Precomputed(c) => Ok(c.clone()),
         Init::Random => init::random_rows(part, k, rng),
