@@ -171,7 +171,7 @@ mod tests {
     use crate::datasets::make_blobs;
     use crate::kernels::{Backend, FORCE_PORTABLE};
     use crate::model::KMeansModel;
-    use crate::refine::Refine;
+    use crate::refinement::Refine;
 
     /// A fit's centroids' bits, labels and inertia bits.
     fn fingerprint(m: &KMeansModel<f32>) -> (Vec<u32>, Vec<usize>, u64) {

@@ -20,7 +20,8 @@ use crate::init::{self, Init};
 use crate::model::KMeansModel;
 use crate::observe::{CancelToken, FitEvent, FitStage, Observer, OnCancel, Watch};
 use crate::part::{Part, quantize_weights};
-use crate::refine::{self, Refine};
+use crate::refine;
+use crate::refinement::Refine;
 use crate::report::{FitOptions, Tally};
 use crate::validate;
 

@@ -127,6 +127,7 @@ mod observe;
 mod parallel;
 mod part;
 mod refine;
+mod refinement;
 mod report;
 mod source;
 mod spherical;
@@ -156,7 +157,7 @@ pub use observe::{CancelToken, FitEvent, FitStage, OnCancel};
 /// [`initialize_random_centroids`] need not match its version by hand:
 /// `k_means::rand::rngs::Xoshiro256PlusPlus` is the generator `fit` uses.
 pub use rand;
-pub use refine::Refine;
+pub use refinement::Refine;
 pub use report::{FitOptions, FitReport, PhaseTimings};
 pub use source::{RawFile, RowSource};
 pub use spherical::{SphericalKMeans, SphericalModel};

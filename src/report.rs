@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use crate::algorithm::{Algorithm, StopReason};
-use crate::refine::Refine;
+use crate::refinement::Refine;
 
 /// How a model was fitted: why the fit stopped, how many iterations it took, every restart's
 /// inertia, the time of each phase, and the options and seed that produced it. Returned by
