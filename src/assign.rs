@@ -5,7 +5,7 @@
 use crate::data::RowMajor;
 use crate::error::KMeansError;
 use crate::float::Float;
-use crate::kernels::{self, AssignOut, Backend, Prepared, Scratch, SumsInto, TILE_ROWS};
+use crate::kernels::{self, AssignOut, Backend, Prepared, Scratch, SumsInto, TILE_ROWS, sq_dist_f64};
 use crate::parallel::{CHUNK_ALIGN, chunk_rows, map_ordered, worth_parallel};
 use crate::part::{Part, quantize_sq, scale_within};
 use crate::sums::{ClusterSums, SumFrame};
@@ -30,18 +30,67 @@ pub(crate) fn assign_all<T: Float, C: Float>(
     assign_all_on(backend, rows, centroids, labels, upper_sq, second_lower_sq, frame)
 }
 
-/// [`assign_all`] on the portable backend, whatever the CPU: its distance *bounds* are then
-/// the same bits on every machine (the labels always are). For results computed from the
-/// bounds themselves (breathing k-means' utilities), so that they do not depend on the backend.
-pub(crate) fn assign_all_portable<T: Float, C: Float>(
+/// Each row's squared distance to its nearest centroid (`best_sq`, the centroid in `labels`)
+/// and to the nearest of the others (`second_sq`, +∞ for one centroid), both direct f64
+/// distances (`sq_dist_f64`), so the same bits on every backend. The labels come from the
+/// kernel (exact argmins); then the rows of each cluster go through the kernel again against
+/// the other centroids, whose exact argmin is the second-nearest centroid. Two kernel passes,
+/// at the detected backend's speed, instead of one pass on the portable backend whose *bounds*
+/// would have to serve as the distances.
+pub(crate) fn nearest_two_sq<T: Float, C: Float>(
     rows: RowMajor<'_, T>,
     centroids: &[C],
     labels: &mut [usize],
-    upper_sq: &mut [f64],
-    second_lower_sq: Option<&mut [f64]>,
+    best_sq: &mut [f64],
+    second_sq: &mut [f64],
 ) {
-    let backend = Backend::portable();
-    assign_all_on(backend, rows, centroids, labels, upper_sq, second_lower_sq, None);
+    let n = rows.n_rows();
+    let d = rows.n_features();
+    let k = centroids.len() / d;
+    assign_all(rows, centroids, labels, &mut [], None, None);
+    let centroid = |j: usize| &centroids[j * d..(j + 1) * d];
+    for ((best, row), &l) in best_sq.iter_mut().zip(rows.rows()).zip(labels.iter()) {
+        *best = sq_dist_f64(row, centroid(l));
+    }
+    if k < 2 {
+        second_sq.fill(f64::INFINITY);
+        return;
+    }
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); k];
+    for (i, &l) in labels.iter().enumerate() {
+        members[l].push(i);
+    }
+    let tasks: Vec<(usize, Vec<usize>)> = members
+        .into_iter()
+        .enumerate()
+        .filter(|(_, m)| !m.is_empty())
+        .collect();
+    let seconds = map_ordered(tasks, worth_parallel(n * k * d), |(j, select)| {
+        let others: Vec<C> = (0..k)
+            .filter(|&o| o != j)
+            .flat_map(|o| centroid(o).iter().copied())
+            .collect();
+        let prep = Prepared::<T>::new(&others, d);
+        let mut scratch = Scratch::new(&prep);
+        let (mut nearest, mut upper) = (vec![0; select.len()], vec![0.0; select.len()]);
+        let out = AssignOut {
+            labels: &mut nearest,
+            upper_sq: &mut upper,
+            second_lower_sq: None,
+        };
+        kernels::assign(rows, Some(&select), &prep, &mut scratch, out, None);
+        // Back to indices among all centroids (j was left out).
+        let found: Vec<usize> = nearest
+            .into_iter()
+            .map(|o| if o >= j { o + 1 } else { o })
+            .collect();
+        (select, found)
+    });
+    for (select, found) in seconds {
+        for (&i, &o) in select.iter().zip(&found) {
+            second_sq[i] = sq_dist_f64(rows.row(i), centroid(o));
+        }
+    }
 }
 
 fn assign_all_on<T: Float, C: Float>(

@@ -3,10 +3,35 @@
 use core::fmt::{Debug, Display};
 use core::iter::Sum;
 
-mod sealed {
-    pub trait Sealed {}
-    impl Sealed for f32 {}
-    impl Sealed for f64 {}
+/// The seal, and the crate's own view of the two types: a slice of `T` as what it is, for
+/// the kernels with hand-written intrinsics (users cannot name this trait).
+pub(crate) mod sealed {
+    pub trait Sealed: Sized {
+        /// `Some` when `Self` is f32.
+        fn as_f32s(values: &[Self]) -> Option<&[f32]>;
+        /// `Some` when `Self` is f64.
+        fn as_f64s(values: &[Self]) -> Option<&[f64]>;
+    }
+    impl Sealed for f32 {
+        #[inline(always)]
+        fn as_f32s(values: &[f32]) -> Option<&[f32]> {
+            Some(values)
+        }
+        #[inline(always)]
+        fn as_f64s(_: &[f32]) -> Option<&[f64]> {
+            None
+        }
+    }
+    impl Sealed for f64 {
+        #[inline(always)]
+        fn as_f32s(_: &[f64]) -> Option<&[f32]> {
+            None
+        }
+        #[inline(always)]
+        fn as_f64s(values: &[f64]) -> Option<&[f64]> {
+            Some(values)
+        }
+    }
 }
 
 /// An element type k-means can run on: `f32` or `f64`.

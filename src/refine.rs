@@ -20,7 +20,7 @@ use rand::Rng;
 use rand::RngExt;
 
 use crate::algorithm::{self, FitContext, RunOutcome, RunState, StopReason};
-use crate::assign::{assign_all_portable, sq_scale};
+use crate::assign::{nearest_two_sq, sq_scale};
 use crate::checkpoint::{Phase, Tracker};
 use crate::data::RowMajor;
 use crate::error::KMeansError;
@@ -234,15 +234,15 @@ fn breathe_out<T: Float>(part: Part<'_, '_, T>, centroids: &[T], m: usize) -> Re
     for start in (0..n).step_by(block) {
         let end = (start + block).min(n);
         let m = end - start;
-        // The utilities come from the kernel's distance bounds, whose bits depend on the
-        // backend (FMA or not): the portable copy gives the same bits on every machine, so the
-        // centroids removed, and the seeded result, do not depend on the CPU.
-        assign_all_portable(
+        // Direct f64 distances to the nearest and second-nearest centroid: the same bits on
+        // every machine, so the centroids removed, and the seeded result, do not depend on the
+        // CPU (the kernel finds which centroids those are, exactly, at its full speed).
+        nearest_two_sq(
             rows.slice_rows(start, end),
             centroids,
             &mut labels[..m],
             &mut best_sq[..m],
-            Some(&mut second_sq[..m]),
+            &mut second_sq[..m],
         );
         for i in 0..m {
             let gap = (second_sq[i] - best_sq[i]).max(0.0);
@@ -316,7 +316,7 @@ mod tests {
     /// removes, on more rows than one block.
     #[test]
     fn blocked_utilities_equal_one_pass_over_every_row() {
-        use crate::assign::{assign_all_portable, sq_scale};
+        use crate::assign::{nearest_two_sq, sq_scale};
         use crate::part::{Solo, quantize_sq};
         let n = super::UTILITY_BLOCK_ROWS * 2 + 777;
         let b = make_blobs::<f64>(n, 3, 12, 1.0, 4).unwrap();
@@ -325,7 +325,7 @@ mod tests {
         let solo = Solo::new(rows);
         let part = solo.part(rows);
         let (mut labels, mut best, mut second) = (vec![0; n], vec![0.0; n], vec![0.0; n]);
-        assign_all_portable(rows, &centroids, &mut labels, &mut best, Some(&mut second));
+        nearest_two_sq(rows, &centroids, &mut labels, &mut best, &mut second);
         let scale = sq_scale(part, &centroids);
         let mut utility = vec![0_i128; 14];
         for i in 0..n {

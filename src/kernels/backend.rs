@@ -23,7 +23,19 @@ pub(crate) trait Isa: Copy {
     const FUSED: bool;
     /// Bytes per row panel: two SIMD registers of rows.
     const PANEL_BYTES: usize;
+
+    /// The proof that AVX-512F may run, for kernels with hand-written intrinsics: `Some` only
+    /// for the [`Avx512`] level, whose values only [`Backend::run`] makes, after detection.
+    #[inline(always)]
+    fn avx512(self) -> Option<Avx512Proof> {
+        None
+    }
 }
+
+/// A value that exists only where AVX-512F was detected (see [`Isa::avx512`]). Off x86-64 it
+/// cannot be made at all.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Avx512Proof(());
 
 /// Portable code (LLVM may still auto-vectorise it for the baseline target).
 #[derive(Debug, Clone, Copy)]
@@ -45,15 +57,22 @@ impl Isa for Avx2Fma {
     const PANEL_BYTES: usize = 64;
 }
 
-/// The same code compiled with AVX-512F (512-bit registers, twice the rows per panel).
+/// The same code compiled with AVX-512F (512-bit registers, twice the rows per panel). Its
+/// private field keeps any other module from making one: a value of it is the evidence that
+/// detection found AVX-512F, which the intrinsic kernels rely on.
 #[cfg(target_arch = "x86_64")]
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Avx512;
+pub(crate) struct Avx512(());
 
 #[cfg(target_arch = "x86_64")]
 impl Isa for Avx512 {
     const FUSED: bool = true;
     const PANEL_BYTES: usize = 128;
+
+    #[inline(always)]
+    fn avx512(self) -> Option<Avx512Proof> {
+        Some(Avx512Proof(()))
+    }
 }
 
 /// Rows per row panel of the level `S` for element type `T`.
@@ -66,9 +85,10 @@ pub(crate) const fn panel_width<T, S: Isa>() -> usize {
 pub(crate) trait Kernel {
     /// What the kernel returns.
     type Output;
-    /// The body, for level `S`. Implementations mark it `#[inline(always)]` so that it is
+    /// The body, for level `S` (`isa`: a value of it, which for [`Avx512`] only
+    /// [`Backend::run`] can make). Implementations mark it `#[inline(always)]` so that it is
     /// compiled inside the `#[target_feature]` wrapper that [`Backend::run`] calls.
-    fn run<S: Isa>(self) -> Self::Output;
+    fn run<S: Isa>(self, isa: S) -> Self::Output;
 }
 
 /// A token for one compiled copy of the kernels that this CPU can run (see the module docs for
@@ -154,7 +174,7 @@ impl Backend {
     #[inline]
     pub(crate) fn run<K: Kernel>(self, kernel: K) -> K::Output {
         match self.0 {
-            Level::Portable => kernel.run::<Portable>(),
+            Level::Portable => kernel.run(Portable),
             // SAFETY: a `Backend(Level::Avx2Fma)` is only built by `supported`, after
             // `is_x86_feature_detected!` confirmed AVX2 and FMA.
             #[cfg(target_arch = "x86_64")]
@@ -167,16 +187,35 @@ impl Backend {
     }
 }
 
+/// Asks for the cache lines of `values` (a hint, which changes no result; nothing happens off
+/// x86-64).
+#[inline(always)]
+pub(crate) fn prefetch<T>(values: &[T]) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use core::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        let bytes = core::mem::size_of_val(values);
+        let base = values.as_ptr().cast::<i8>();
+        for offset in (0..bytes).step_by(64) {
+            // SAFETY: SSE, which `_mm_prefetch` needs, is part of every x86-64 CPU, and a
+            // prefetch reads nothing into the program (these addresses are in `values` anyway).
+            unsafe { _mm_prefetch::<_MM_HINT_T0>(base.wrapping_add(offset)) };
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = values;
+}
+
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
 fn run_avx2_fma<K: Kernel>(kernel: K) -> K::Output {
-    kernel.run::<Avx2Fma>()
+    kernel.run(Avx2Fma)
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx2,fma")]
 fn run_avx512<K: Kernel>(kernel: K) -> K::Output {
-    kernel.run::<Avx512>()
+    kernel.run(Avx512(()))
 }
 
 #[cfg(test)]

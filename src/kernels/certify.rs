@@ -10,12 +10,13 @@
 
 use super::backend::{Isa, Kernel};
 use super::direct::nearest_direct;
+use super::in_place::best_two_in_place;
 use super::pack::pack_tile;
 use super::prepared::{Prepared, Scratch};
 use super::{TILE_ROWS, tile};
 use crate::data::RowMajor;
 use crate::float::Float;
-use crate::sums::{ClusterSums, SumFrame};
+use crate::sums::{ClusterSums, SumFrame, SumsBuffer};
 
 /// Where [`assign`] adds each row to its cluster's sums: the sums, their frame, and the rows'
 /// quantized weights (`None`: 1 each), indexed like the rows of the call.
@@ -75,7 +76,7 @@ impl<T: Float> Kernel for Assign<'_, '_, T> {
     type Output = ();
 
     #[inline(always)]
-    fn run<S: Isa>(self) {
+    fn run<S: Isa>(self, isa: S) {
         let Assign {
             rows,
             select,
@@ -92,18 +93,23 @@ impl<T: Float> Kernel for Assign<'_, '_, T> {
         let d = prep.n_features;
         let n = select.map_or(rows.n_rows(), <[usize]>::len);
         let data = rows.as_slice();
+        let mut buffer = sums.as_ref().map(|_| SumsBuffer::for_rows(prep.k(), d, n));
         let mut start = 0;
         while start < n {
             let len = TILE_ROWS.min(n - start);
-            let n_panels = pack_tile::<T, S>(data, select, start, len, prep, scratch);
-            tile::best_two::<T, S>(
-                &scratch.packed,
-                n_panels,
-                d,
-                &prep.blocks,
-                &prep.half_norms,
-                &mut scratch.best,
-            );
+            if prep.in_place {
+                best_two_in_place::<T, S>(isa, data, select, (start, len), prep, scratch);
+            } else {
+                let n_panels = pack_tile::<T, S>(data, select, start, len, prep, scratch);
+                tile::best_two::<T, S>(
+                    &scratch.packed,
+                    n_panels,
+                    d,
+                    &prep.blocks,
+                    &prep.half_norms,
+                    &mut scratch.best,
+                );
+            }
             let tile_labels = &mut labels[start..start + len];
             let tile_upper = &mut upper_sq[start..start + len];
             let certified = &mut scratch.certified[..len];
@@ -142,13 +148,17 @@ impl<T: Float> Kernel for Assign<'_, '_, T> {
                     (tile_labels[r], tile_upper[r]) = recheck(prep, row_of(r));
                 }
             }
-            if let Some(into) = sums.as_mut() {
+            if let (Some(into), Some(buffer)) = (sums.as_mut(), buffer.as_mut()) {
                 for r in 0..len {
                     let weight = into.weights.map_or(1, |w| w[start + r]);
-                    into.frame.add_row(into.acc, tile_labels[r], row_of(r), weight);
+                    into.frame
+                        .add_row_buffered(into.acc, buffer, tile_labels[r], row_of(r), weight);
                 }
             }
             start += len;
+        }
+        if let (Some(into), Some(buffer)) = (sums.as_mut(), buffer.as_mut()) {
+            buffer.flush(into.acc);
         }
     }
 }
@@ -182,10 +192,24 @@ mod tests {
     use crate::kernels::{nearest_direct, sq_dist_f64};
 
     fn check_assign_matches_direct<T: Float>(n: usize, d: usize, k: usize, offset: f64, backend: Backend) {
+        for in_place in [false, true] {
+            check_kernel_matches_direct::<T>(n, d, k, offset, backend, in_place);
+        }
+    }
+
+    fn check_kernel_matches_direct<T: Float>(
+        n: usize,
+        d: usize,
+        k: usize,
+        offset: f64,
+        backend: Backend,
+        in_place: bool,
+    ) {
         let data = random_data::<T>(n, d, offset, 1);
         let cents = random_data::<T>(k, d, offset, 2);
         let rows = RowMajor::new(&data, d).unwrap();
-        let prep = Prepared::with_backend(&cents, d, backend);
+        let prep = Prepared::with_kernel(&cents, d, backend, in_place);
+        let backend = (backend, if in_place { "in place" } else { "packed" });
         let mut scratch = Scratch::new(&prep);
         let mut labels = vec![0; n];
         let mut upper = vec![0.0; n];
@@ -272,6 +296,10 @@ mod tests {
                 (61, 70, 9),
                 (40, 200, 16),
                 (9, 64, 1),
+                // The in-place kernel's shapes: every lane width's tail, short row groups.
+                (203, 784, 10),
+                (37, 47, 11),
+                (66, 129, 4),
             ] {
                 check_assign_matches_direct::<f32>(n, d, k, 0.0, backend);
                 check_assign_matches_direct::<f64>(n, d, k, 0.0, backend);
@@ -286,8 +314,11 @@ mod tests {
         // The row is equidistant from centroids 1 and 2 (and 0 is farther).
         let data = [0.0_f32, 0.0];
         let cents = [5.0_f32, 5.0, 1.0, 0.0, 0.0, 1.0];
-        for backend in Backend::supported() {
-            let prep = Prepared::with_backend(&cents, 2, backend);
+        for (backend, in_place) in Backend::supported()
+            .into_iter()
+            .flat_map(|b| [(b, false), (b, true)])
+        {
+            let prep = Prepared::with_kernel(&cents, 2, backend, in_place);
             let mut scratch = Scratch::new(&prep);
             let (mut l, mut u) = ([9], [0.0]);
             assign(

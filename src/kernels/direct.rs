@@ -137,7 +137,7 @@ impl<T: Float, F: Fn(usize, usize) -> bool> Kernel for Direct<'_, T, F> {
     type Output = ();
 
     #[inline(always)]
-    fn run<S: Isa>(self) {
+    fn run<S: Isa>(self, _isa: S) {
         // `S` selects only the compiled copy (vector width); the arithmetic is the same for all.
         let Direct {
             data,

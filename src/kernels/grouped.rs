@@ -52,7 +52,7 @@ impl<T: Float> GroupedCentroids<T> {
             }
             blocks.push(first_block..slots.len() / d / MC);
         }
-        let mut prep = Prepared::new(&slots, d);
+        let mut prep = Prepared::packed(&slots, d);
         for p in padding {
             prep.half_norms[p] = T::infinity();
         }
@@ -159,7 +159,7 @@ impl<T: Float> Kernel for AssignGroups<'_, T> {
     type Output = usize;
 
     #[inline(always)]
-    fn run<S: Isa>(self) -> usize {
+    fn run<S: Isa>(self, _isa: S) -> usize {
         let AssignGroups {
             rows,
             select,

@@ -10,6 +10,8 @@
 //!   label is certified with a rounding-error bound or re-checked by direct f64 distances
 //!   ([`certify`]), so labels always equal those of the direct f64 computation (ties to the
 //!   lowest index). Rows can be added to the cluster sums while the tile is in cache.
+//! * [`in_place`]: for few centroids in many features, the same scores from rows read in place
+//!   (features in lanes), without [`pack`]; its results go through the same [`certify`].
 //! * [`grouped`]: the same against groups of centroids, for Yinyang.
 //! * [`pairwise`]: sums of direct (not squared) distances from rows to groups of rows, for the
 //!   silhouette.
@@ -22,6 +24,9 @@ mod backend;
 mod certify;
 mod direct;
 mod grouped;
+mod in_place;
+#[allow(unsafe_code)]
+mod in_place_avx512;
 mod pack;
 mod pairwise;
 mod prepared;

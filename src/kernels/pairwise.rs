@@ -54,7 +54,7 @@ impl<T: Float, F: FnMut(usize, usize, f64)> Kernel for DistanceSums<'_, T, F> {
     type Output = ();
 
     #[inline(always)]
-    fn run<S: Isa>(self) {
+    fn run<S: Isa>(self, _isa: S) {
         let DistanceSums {
             rows,
             range: (lo, hi),

@@ -2,7 +2,24 @@
 //! rounding-error bound of their scores) and the per-call scratch space ([`Scratch`]).
 
 use super::backend::Backend;
+use super::in_place::{IN_PLACE_GROUP, in_place_accumulation_len};
 use super::{MC, TILE_ROWS, tile};
+
+/// The in-place kernel ([`super::in_place`]) serves up to this many centroids: beyond, the
+/// packed kernel's broadcasts reuse each loaded row for more centroids and its packing is
+/// shared by more of them.
+pub(crate) const IN_PLACE_MAX_K: usize = 20;
+/// … from this many features: below, a row is a fraction of a register and the horizontal sums
+/// dominate.
+pub(crate) const IN_PLACE_MIN_FEATURES: usize = 32;
+/// … and below [`IN_PLACE_WIDE_FEATURES`] features up to this many centroids only (measured:
+/// at 32 features 8 centroids gain, 20 lose a third).
+const IN_PLACE_NARROW_MAX_K: usize = 10;
+/// See [`IN_PLACE_NARROW_MAX_K`].
+const IN_PLACE_WIDE_FEATURES: usize = 64;
+/// … up to this many lane chunks per row, so that its error bound stays that of a short chain
+/// (the packed kernel blocks its chains instead).
+const IN_PLACE_MAX_CHUNKS: usize = 64;
 use crate::float::Float;
 
 /// Centroids prepared for the tiled kernel: centred on their mean, packed into blocks of [`MC`]
@@ -13,8 +30,23 @@ pub(crate) struct Prepared<T> {
     pub(super) n_features: usize,
     /// The centroids at full precision (f64), for the direct re-check.
     pub(super) centroids: Vec<f64>,
-    /// μ, the centroids' mean, subtracted from rows and centroids before the dot products.
+    /// μ, the centroids' mean, subtracted from rows and centroids before the dot products
+    /// (rounded to `T` when the in-place kernel runs, which centres rows in `T`).
     pub(super) origin: Vec<f64>,
+    /// Whether [`super::in_place`] scores the rows (few centroids, many features), not the
+    /// packed kernel.
+    pub(super) in_place: bool,
+    /// `origin` in `T`, for the in-place kernel (empty otherwise).
+    pub(super) origin_in_t: Vec<T>,
+    /// The centred centroids row by row, padded with zero rows to a whole number of
+    /// [`IN_PLACE_GROUP`]s, for the in-place kernel (empty otherwise).
+    pub(super) rowwise: Vec<T>,
+    /// `½‖c̃‖²` per row of `rowwise`; padding +∞.
+    pub(super) rowwise_half_norms: Vec<T>,
+    /// Roundoff units in the relative error of a row's `‖x̃‖²`: 0 for the packed kernel, which
+    /// sums it in f64 (covered by the f64 term of the bound), the chain length in `T` for the
+    /// in-place kernel.
+    pub(super) norm_accumulation_len: usize,
     /// `n_blocks × n_features × MC`; centroids past `k` are zero.
     pub(super) blocks: Vec<T>,
     /// `½‖c̃‖²` per centroid; padding past `k` is +∞ so it never wins.
@@ -40,6 +72,36 @@ impl<T: Float> Prepared<T> {
 
     /// Packs `centroids` for the given backend.
     pub(crate) fn with_backend<C: Float>(centroids: &[C], n_features: usize, backend: Backend) -> Self {
+        let k = centroids.len() / n_features.max(1);
+        let in_place = Self::in_place_suits(k, n_features, backend);
+        Self::with_kernel(centroids, n_features, backend, in_place)
+    }
+
+    /// Packs `centroids` for the packed kernel, whatever their number (grouped centroids, whose
+    /// kernel has no in-place form).
+    pub(crate) fn packed<C: Float>(centroids: &[C], n_features: usize) -> Self {
+        Self::with_kernel(centroids, n_features, Backend::detected(), false)
+    }
+
+    /// Whether the in-place kernel scores `k` centroids of `d` features on `backend`. Not on
+    /// the portable copy, which it was not measured on (the copy CPUs without AVX run); either
+    /// kernel gives the same labels.
+    fn in_place_suits(k: usize, d: usize, backend: Backend) -> bool {
+        let lanes = backend.panel_width::<T>() / 2;
+        backend != Backend::portable()
+            && k <= IN_PLACE_MAX_K
+            && d >= IN_PLACE_MIN_FEATURES
+            && (d >= IN_PLACE_WIDE_FEATURES || k <= IN_PLACE_NARROW_MAX_K)
+            && d <= IN_PLACE_MAX_CHUNKS * lanes
+    }
+
+    /// Packs `centroids` for `backend`, for the in-place kernel or the packed one.
+    pub(crate) fn with_kernel<C: Float>(
+        centroids: &[C],
+        n_features: usize,
+        backend: Backend,
+        in_place: bool,
+    ) -> Self {
         let d = n_features;
         let k = centroids.len() / d;
         let n_blocks = k.div_ceil(MC);
@@ -51,6 +113,11 @@ impl<T: Float> Prepared<T> {
         }
         for o in &mut origin {
             *o /= k as f64;
+            if in_place {
+                // The in-place kernel forms x − μ in T: with μ in T it is one rounding of an
+                // exact difference, as the packed kernel's f64 centring is.
+                *o = T::from_f64_(*o).to_f64_();
+            }
         }
         let mut blocks = vec![T::zero(); n_blocks * d * MC];
         let mut half_norms = vec![T::infinity(); n_blocks * MC];
@@ -66,6 +133,24 @@ impl<T: Float> Prepared<T> {
             half_norms[j] = T::from_f64_(0.5 * norm_sq);
             max_norm = max_norm.max(norm_sq.sqrt());
         }
+        let lanes = backend.panel_width::<T>() / 2;
+        let (mut rowwise, mut rowwise_half_norms, mut origin_in_t) = (Vec::new(), Vec::new(), Vec::new());
+        let mut norm_accumulation_len = 0;
+        let mut accumulation_len = tile::accumulation_len(d);
+        if in_place {
+            let slots = k.div_ceil(IN_PLACE_GROUP) * IN_PLACE_GROUP;
+            rowwise = vec![T::zero(); slots * d];
+            rowwise_half_norms = vec![T::infinity(); slots];
+            for j in 0..k {
+                for f in 0..d {
+                    rowwise[j * d + f] = blocks[((j / MC) * d + f) * MC + j % MC];
+                }
+                rowwise_half_norms[j] = half_norms[j];
+            }
+            origin_in_t = origin.iter().map(|&o| T::from_f64_(o)).collect();
+            norm_accumulation_len = in_place_accumulation_len(d, lanes);
+            accumulation_len = accumulation_len.max(norm_accumulation_len);
+        }
         let scores_trusted = blocks.iter().all(|v| v.is_finite())
             && half_norms[..k].iter().all(|v| v.is_finite())
             && origin.iter().all(|v| v.is_finite())
@@ -78,7 +163,12 @@ impl<T: Float> Prepared<T> {
             blocks,
             half_norms,
             max_norm,
-            accumulation_len: tile::accumulation_len(d),
+            accumulation_len,
+            in_place,
+            origin_in_t,
+            rowwise,
+            rowwise_half_norms,
+            norm_accumulation_len,
             scores_trusted,
             backend,
         }
@@ -101,7 +191,10 @@ impl<T: Float> Prepared<T> {
     /// * plus `1.5·u·‖x̃‖²`: the row's squared norm, which the distance bounds add to the scores
     ///   (`xn2 + 2·score`), comes from the rounded `x̃` and is off by up to `2u·‖x̃‖²` (this
     ///   cancels between centroids, so it never changes a label, but without it a bound could
-    ///   miss by that much when the centroids are all near μ, e.g. k = 1).
+    ///   miss by that much when the centroids are all near μ, e.g. k = 1);
+    /// * plus, when the in-place kernel sums `‖x̃‖²` in `T`, half its rounding error
+    ///   (`(norm_accumulation_len + 1)·u·‖x̃‖²`), since the bounds add twice the score error
+    ///   to the norm.
     ///
     /// It decides when a label is re-checked and how wide the bounds are, so it errs on the
     /// large side (×1.25).
@@ -109,7 +202,8 @@ impl<T: Float> Prepared<T> {
     pub(super) fn score_error_bound(&self, x_norm: f64) -> f64 {
         let terms = self.accumulation_len as f64 + 4.0;
         let c = self.max_norm;
-        let in_t = T::UNIT_ROUNDOFF * (terms * (x_norm * c + c * c) + 1.5 * x_norm * x_norm);
+        let norm_terms = 1.5 + 0.5 * (self.norm_accumulation_len as f64 + 1.0) * f64::from(self.in_place);
+        let in_t = T::UNIT_ROUNDOFF * (terms * (x_norm * c + c * c) + norm_terms * x_norm * x_norm);
         let in_f64 = (self.n_features as f64 + 4.0) * (f64::EPSILON / 2.0) * (x_norm + c) * (x_norm + c);
         1.25 * (in_t + in_f64)
     }

@@ -244,6 +244,8 @@ fn run<T: LeBytes>(o: &Opts) {
                     "e2e" => {
                         for seed in 0..o.seeds {
                             let (t, m) = timed(&KMeans::new(o.k).seed(seed), &rows);
+                            let report = m.report().expect("a fitted model has a report");
+                            let phases = &report.timings;
                             emit(
                                 o,
                                 "e2e",
@@ -253,6 +255,12 @@ fn run<T: LeBytes>(o: &Opts) {
                                     ("n_iter", m.n_iter().to_string()),
                                     ("time_s", format!("{t:e}")),
                                     ("inertia", format!("{:e}", m.inertia())),
+                                    // Where the time went (the fit's own report).
+                                    ("seeding_s", format!("{:e}", phases.seeding.as_secs_f64())),
+                                    ("iterations_s", format!("{:e}", phases.iterations.as_secs_f64())),
+                                    ("refinement_s", format!("{:e}", phases.refinement.as_secs_f64())),
+                                    ("total_iterations", report.total_iterations.to_string()),
+                                    ("breathing_cycles", report.breathing_cycles.to_string()),
                                 ],
                             );
                         }
