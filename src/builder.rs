@@ -866,8 +866,12 @@ impl<T: Float> KMeans<T> {
                 }
             };
             let clock = Instant::now();
-            let outcome = algorithm::run_from(&ctx, rows, state)?;
+            let mut outcome = algorithm::run_from(&ctx, rows, state)?;
             tally.timings.iterations += clock.elapsed();
+            // Only breathing starts from a run's bounds: without it they would be held for nothing.
+            if !matches!(refine, Refine::Breathing { m } if m > 0) {
+                outcome.bounds = None;
+            }
             tally.total_iterations += outcome.n_iter;
             tally.run_inertias.push(outcome.inertia);
             // A stop asked for at this event is taken up by `stop_agreed` below.

@@ -19,7 +19,7 @@ use std::cell::RefCell;
 use rand::Rng;
 use rand::RngExt;
 
-use crate::algorithm::{self, FitContext, RunOutcome, RunState, StopReason};
+use crate::algorithm::{self, FitContext, RowBounds, RunOutcome, RunState, StopReason, WarmStart};
 use crate::assign::{nearest_two_sq, sq_scale};
 use crate::checkpoint::{Phase, Tracker};
 use crate::data::RowMajor;
@@ -36,7 +36,7 @@ const FREEZE: f64 = 1.1;
 /// A cycle counts as an improvement when it lowers the error by more than this fraction.
 const MIN_GAIN: f64 = 1e-4;
 /// Rows per block of breathe-out's utility pass: large enough that each block's assignment
-/// runs on every thread, small enough that its buffers (24 bytes a row) stay a few MB.
+/// runs on every thread, small enough that the rows its second pass gathers stay a few MB.
 const UTILITY_BLOCK_ROWS: usize = 1 << 16;
 
 /// What breathing reports to: the checkpoints' tracker, the observer's watch, the report's
@@ -104,18 +104,42 @@ pub(crate) fn breathing<T: Float, R: Rng + ?Sized>(
                     }
                     None => {
                         let grown = breathe_in(part, &best, m, rng)?;
-                        draws += (grown.len() - best.centroids.len()) as u64;
+                        let added = (grown.len() - best.centroids.len()) / d;
+                        draws += (added * d) as u64;
                         enter(true, &best, draws);
-                        algorithm::run(ctx, rows, grown)?
+                        // The grown run starts from `best`'s bounds: its k centroids are kept.
+                        match &best.bounds {
+                            Some(b) => {
+                                let warm = WarmStart {
+                                    centroids: &best.centroids_f64,
+                                    labels: &best.labels,
+                                    upper: &b.upper,
+                                    lower: &b.lower,
+                                    source: (0..k).map(Some).chain((0..added).map(|_| None)).collect(),
+                                };
+                                algorithm::run_warm(ctx, rows, grown, &warm)?
+                            }
+                            None => algorithm::run(ctx, rows, grown)?,
+                        }
                     }
                 };
                 // A stop during the grown run leaves `best`: the grown set has k + m centroids.
                 if run_finished(ctx, watch, tally, &grown, FitStage::Breathing { m, grown: true })? {
                     return Ok((best, true));
                 }
-                let shrunk = breathe_out(part, &grown.centroids, m)?;
+                // The grown run's labels and bounds are superseded by breathe-out's pass.
+                let RunOutcome { centroids: grown, .. } = grown;
+                let shrunk = breathe_out(part, &grown, m)?;
                 enter(false, &best, draws);
-                algorithm::run(ctx, rows, shrunk)?
+                // The shrunk run starts from the bounds of breathe-out's pass over the rows.
+                let warm = WarmStart {
+                    centroids: &shrunk.before,
+                    labels: &shrunk.labels,
+                    upper: &shrunk.bounds.upper,
+                    lower: &shrunk.bounds.lower,
+                    source: shrunk.source.iter().copied().map(Some).collect(),
+                };
+                algorithm::run_warm(ctx, rows, shrunk.centroids.clone(), &warm)?
             }
         };
         let stop = run_finished(
@@ -216,9 +240,24 @@ fn breathe_in<T: Float, R: Rng + ?Sized>(
     Ok(out)
 }
 
+/// What breathe-out leaves: the `k` centroids kept, and the pass over the rows that chose
+/// them, as bounds for the run that starts from them.
+struct Shrunk<T> {
+    centroids: Vec<T>,
+    /// The `k + m` centroids before (in f64), the rows' exact nearest among them (`labels`)
+    /// and Hamerly's bounds from their distances to it and to the next nearest, which hold
+    /// for the kept centroids too (removing centroids only raises the distance to the
+    /// nearest other).
+    before: Vec<f64>,
+    labels: Vec<usize>,
+    bounds: RowBounds,
+    /// For each kept centroid, its index in `before`.
+    source: Vec<usize>,
+}
+
 /// `k` centroids: `centroids` (`k + m` of them) less the `m` of least utility, skipping
 /// neighbours of those already removed.
-fn breathe_out<T: Float>(part: Part<'_, '_, T>, centroids: &[T], m: usize) -> Result<Vec<T>, KMeansError> {
+fn breathe_out<T: Float>(part: Part<'_, '_, T>, centroids: &[T], m: usize) -> Result<Shrunk<T>, KMeansError> {
     let rows = part.rows;
     let d = rows.n_features();
     let total = centroids.len() / d;
@@ -226,40 +265,44 @@ fn breathe_out<T: Float>(part: Part<'_, '_, T>, centroids: &[T], m: usize) -> Re
     // Each centroid's utility Σ w·(second − best), exactly, over every participant.
     let scale = sq_scale(part, centroids);
     let mut exact_utility = vec![0_i128; total];
-    // Block by block, so that this step holds a block's labels and distances rather than three
-    // arrays of n beside the run's own per-row state; a row's nearest
-    // and second-nearest distances do not depend on the rows assigned with it.
+    let (mut labels, mut upper, mut lower) = (vec![0; n], vec![0.0; n], vec![0.0; n]);
+    // Block by block, so that each block's second pass (the rows of each cluster against the
+    // other centroids) gathers a block's rows, not all of them; a row's nearest and
+    // second-nearest distances do not depend on the rows assigned with it.
     let block = UTILITY_BLOCK_ROWS.min(n.max(1));
-    let (mut labels, mut best_sq, mut second_sq) = (vec![0; block], vec![0.0; block], vec![0.0; block]);
     for start in (0..n).step_by(block) {
         let end = (start + block).min(n);
-        let m = end - start;
         // Direct f64 distances to the nearest and second-nearest centroid: the same bits on
         // every machine, so the centroids removed, and the seeded result, do not depend on the
         // CPU (the kernel finds which centroids those are, exactly, at its full speed).
         nearest_two_sq(
             rows.slice_rows(start, end),
             centroids,
-            &mut labels[..m],
-            &mut best_sq[..m],
-            &mut second_sq[..m],
+            &mut labels[start..end],
+            &mut upper[start..end],
+            &mut lower[start..end],
         );
-        for i in 0..m {
-            let gap = (second_sq[i] - best_sq[i]).max(0.0);
-            exact_utility[labels[i]] += quantize_sq(gap, scale) * i128::from(part.weight(start + i));
+        for i in start..end {
+            let gap = (lower[i] - upper[i]).max(0.0);
+            exact_utility[labels[i]] += quantize_sq(gap, scale) * i128::from(part.weight(i));
         }
     }
     part.comm.sum_i128(&mut exact_utility)?;
     let utility: Vec<f64> = exact_utility.iter().map(|&u| u as f64).collect();
     let order = sorted_by(&utility, false);
     let removed = pick_unfrozen(centroids, d, &order, m);
-    let mut out = Vec::with_capacity((total - removed.len()) * d);
-    for j in 0..total {
-        if !removed.contains(&j) {
-            out.extend_from_slice(&centroids[j * d..(j + 1) * d]);
-        }
+    let source: Vec<usize> = (0..total).filter(|j| !removed.contains(j)).collect();
+    let mut kept = Vec::with_capacity(source.len() * d);
+    for &j in &source {
+        kept.extend_from_slice(&centroids[j * d..(j + 1) * d]);
     }
-    Ok(out)
+    Ok(Shrunk {
+        centroids: kept,
+        before: centroids.iter().map(|v| v.to_f64_()).collect(),
+        labels,
+        bounds: RowBounds::from_squared(upper, lower),
+        source,
+    })
 }
 
 /// Indices sorted by value (descending or ascending), ties by index.
@@ -337,7 +380,10 @@ mod tests {
             .filter(|j| !removed.contains(j))
             .flat_map(|j| centroids[j * 3..(j + 1) * 3].to_vec())
             .collect();
-        assert_eq!(super::breathe_out(part, &centroids, 2).unwrap(), expected);
+        assert_eq!(
+            super::breathe_out(part, &centroids, 2).unwrap().centroids,
+            expected
+        );
     }
 
     use crate::algorithm::Algorithm;

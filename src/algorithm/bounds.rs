@@ -28,6 +28,49 @@ pub(super) trait BoundedStep<T: Float> {
         previous: &[f64],
         labels: &mut [usize],
     ) -> usize;
+
+    /// The per-row bounds after the last step, as Hamerly's pair (`None` where the step keeps
+    /// other bounds or has not run): what a run hands to the next one (see [`WarmStart`]).
+    fn into_row_bounds(self: Box<Self>) -> Option<RowBounds> {
+        None
+    }
+}
+
+/// Hamerly's per-row bounds on true distances, valid for a finished run's `centroids_f64`
+/// and `labels`: `upper[i]` ≥ row i's distance to its centroid, `lower[i]` ≤ its distance to
+/// every other centroid.
+#[derive(Debug, Clone)]
+pub(crate) struct RowBounds {
+    pub upper: Vec<f64>,
+    pub lower: Vec<f64>,
+}
+
+impl RowBounds {
+    /// The bounds from each row's exact squared distance to its nearest centroid and to the
+    /// next nearest (as `sq_dist_f64` computes them), rounded outwards as every bound is.
+    pub(crate) fn from_squared(mut upper: Vec<f64>, mut lower: Vec<f64>) -> Self {
+        for v in &mut upper {
+            *v = v.sqrt() * (1.0 + SLACK);
+        }
+        for v in &mut lower {
+            *v = v.sqrt() * (1.0 - SLACK);
+        }
+        RowBounds { upper, lower }
+    }
+}
+
+/// What a run starts from instead of a full assignment pass: bounds another run (or a pass
+/// over the rows) left, for `centroids`, `labels` and the bounds `upper`/`lower` (as in
+/// [`RowBounds`]). `source[j]` is the index in `centroids` of the new run's centroid j
+/// (moved, at most, by rounding to `T`), or `None` for a centroid that is new. Breathing
+/// k-means starts each of its runs so: most centroids are those the previous run ended with.
+#[derive(Debug)]
+pub(crate) struct WarmStart<'a> {
+    pub centroids: &'a [f64],
+    pub labels: &'a [usize],
+    pub upper: &'a [f64],
+    pub lower: &'a [f64],
+    pub source: Vec<Option<usize>>,
 }
 
 /// How far each centroid moved, `δⱼ` (rounded up), and per centroid the largest move of any
@@ -38,6 +81,12 @@ pub(super) fn centroid_drift(centroids: &[f64], previous: &[f64], d: usize) -> (
         .zip(previous.chunks_exact(d))
         .map(|(a, b)| sq_dist_f64(a, b).sqrt() * (1.0 + SLACK))
         .collect();
+    let max_other = largest_other(&drift);
+    (drift, max_other)
+}
+
+/// Per centroid, the largest of the other centroids' moves.
+pub(super) fn largest_other(drift: &[f64]) -> Vec<f64> {
     let (mut max1, mut max1_at, mut max2) = (0.0_f64, usize::MAX, 0.0_f64);
     for (j, &v) in drift.iter().enumerate() {
         if v > max1 {
@@ -46,10 +95,9 @@ pub(super) fn centroid_drift(centroids: &[f64], previous: &[f64], d: usize) -> (
             max2 = v;
         }
     }
-    let max_other = (0..drift.len())
+    (0..drift.len())
         .map(|j| if j == max1_at { max2 } else { max1 })
-        .collect();
-    (drift, max_other)
+        .collect()
 }
 
 /// `s(j)`: half the distance from centroid j to its nearest other centroid (a lower bound,

@@ -13,7 +13,9 @@
 //! computation would not change: Hamerly gives Lloyd's labels exactly, and since the centroid
 //! sums are then taken from the labels in the same chunked order, Lloyd's centroids bit for bit.
 
-use super::bounds::{BoundedStep, SLACK, centroid_drift, half_distance_to_nearest_other};
+use super::bounds::{
+    BoundedStep, RowBounds, SLACK, WarmStart, centroid_drift, half_distance_to_nearest_other, largest_other,
+};
 use crate::assign::assign_all;
 use crate::data::RowMajor;
 use crate::float::Float;
@@ -38,6 +40,71 @@ impl HamerlyBounds {
             lower: vec![0.0; n],
             ready: false,
         }
+    }
+
+    /// Bounds for a run starting at `start` from what `warm` holds, with `labels` set to match:
+    /// a row keeps its centroid and bounds where that centroid is kept, widened by how far
+    /// rounding moved the centroids, and its lower bound is brought down to its distance to
+    /// each new centroid (`n × new` distances, against `n × k` for a full pass). A row whose
+    /// centroid is gone gets label 0 with bounds that prove nothing (`∞`, 0), so the first step
+    /// recomputes it. The first step then sends exactly the rows in doubt through the kernel,
+    /// as any later step does: the labels are Lloyd's, as after a full pass.
+    pub(crate) fn warm<T: Float>(
+        rows: RowMajor<'_, T>,
+        start: &[f64],
+        warm: &WarmStart<'_>,
+        labels: &mut [usize],
+    ) -> Self {
+        let n = rows.n_rows();
+        let d = rows.n_features();
+        let k_before = warm.centroids.len() / d;
+        let mut now_at = vec![None; k_before];
+        let mut drift = vec![0.0; warm.source.len()];
+        let mut added = Vec::new();
+        for (j, source) in warm.source.iter().enumerate() {
+            match *source {
+                Some(o) => {
+                    now_at[o] = Some(j);
+                    let before = &warm.centroids[o * d..(o + 1) * d];
+                    drift[j] = sq_dist_f64(&start[j * d..(j + 1) * d], before).sqrt() * (1.0 + SLACK);
+                }
+                None => added.push(j),
+            }
+        }
+        // A new centroid's drift stays 0: each row's distance to it is computed below.
+        let max_other_drift = largest_other(&drift);
+        let mut bounds = HamerlyBounds {
+            upper: warm.upper.to_vec(),
+            lower: warm.lower.to_vec(),
+            ready: true,
+        };
+        let chunk = chunk_rows(n, added.len().max(1), d);
+        let parallel = worth_parallel(n * (added.len() + 1) * d);
+        let tasks: Vec<_> = labels
+            .chunks_mut(chunk)
+            .zip(bounds.upper.chunks_mut(chunk))
+            .zip(bounds.lower.chunks_mut(chunk))
+            .zip(warm.labels.chunks(chunk))
+            .enumerate()
+            .collect();
+        map_ordered(tasks, parallel, |(c, (((labels, upper), lower), before))| {
+            let part = rows.slice_rows(c * chunk, (c + 1) * chunk);
+            for i in 0..part.n_rows() {
+                let Some(a) = now_at[before[i]] else {
+                    (labels[i], upper[i], lower[i]) = (0, f64::INFINITY, 0.0);
+                    continue;
+                };
+                labels[i] = a;
+                upper[i] += drift[a];
+                let mut low = (lower[i] - max_other_drift[a]).max(0.0);
+                for &j in &added {
+                    let to_new = sq_dist_f64(part.row(i), &start[j * d..(j + 1) * d]).sqrt() * (1.0 - SLACK);
+                    low = low.min(to_new);
+                }
+                lower[i] = low;
+            }
+        });
+        bounds
     }
 
     /// One assignment step (see [`BoundedStep::step`]), computing distances only for rows whose
@@ -145,5 +212,12 @@ impl<T: Float> BoundedStep<T> for HamerlyBounds {
     ) -> usize {
         let k = centroids.len() / rows.n_features();
         self.recompute(rows, centroids, previous, labels) * k
+    }
+
+    fn into_row_bounds(self: Box<Self>) -> Option<RowBounds> {
+        self.ready.then_some(RowBounds {
+            upper: self.upper,
+            lower: self.lower,
+        })
     }
 }

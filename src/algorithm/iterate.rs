@@ -1,7 +1,7 @@
 //! The loop of one run: assign, update, test for convergence. The same for every algorithm;
 //! only the assignment step differs (Lloyd's full pass, or a [`BoundedStep`]).
 
-use super::bounds::BoundedStep;
+use super::bounds::{BoundedStep, WarmStart};
 use super::hamerly::HamerlyBounds;
 use super::yinyang::YinyangBounds;
 use super::{Algorithm, FitContext, RunOutcome, RunState, Signal, StopReason};
@@ -46,6 +46,19 @@ pub(crate) fn run<T: Float>(
     run_from(ctx, rows, RunState::start(&init))
 }
 
+/// [`run`] from `init` with the bounds `warm` holds instead of a first full pass, where the
+/// run keeps Hamerly's bounds (`Hamerly`, or `Auto` above one centroid); any other algorithm
+/// ignores `warm`. The same iterations and the same bits as [`run`]: only which rows are
+/// recomputed differs.
+pub(crate) fn run_warm<T: Float>(
+    ctx: &FitContext<'_, '_>,
+    rows: RowMajor<'_, T>,
+    init: Vec<T>,
+    warm: &WarmStart<'_>,
+) -> Result<RunOutcome<T>, KMeansError> {
+    run_inner(ctx, rows, RunState::start(&init), Some(warm))
+}
+
 /// A run continued from `state` (a fresh start, or a boundary a checkpoint recorded): the
 /// same iterations, in the same bits, as the run that reached `state`. The previous labels
 /// are recomputed as the assignment of `state.previous` (every step's labels are exact
@@ -57,13 +70,33 @@ pub(crate) fn run<T: Float>(
 pub(crate) fn run_from<T: Float>(
     ctx: &FitContext<'_, '_>,
     rows: RowMajor<'_, T>,
+    state: RunState,
+) -> Result<RunOutcome<T>, KMeansError> {
+    run_inner(ctx, rows, state, None)
+}
+
+fn run_inner<T: Float>(
+    ctx: &FitContext<'_, '_>,
+    rows: RowMajor<'_, T>,
     mut state: RunState,
+    warm: Option<&WarmStart<'_>>,
 ) -> Result<RunOutcome<T>, KMeansError> {
     let part = ctx.part(rows);
     let n = rows.n_rows();
     let d = rows.n_features();
     let k = state.centroids.len() / d;
-    let mut bounds = choose_step::<T>(ctx.algorithm, n, k);
+    let mut labels = vec![usize::MAX; n];
+    let hamerly = matches!(ctx.algorithm, Algorithm::Hamerly) || (ctx.algorithm == Algorithm::Auto && k > 1);
+    let mut bounds = match warm {
+        // `labels_old` stays unset, so the first iteration counts every row as changed, as
+        // after a cold start: the stopping test and the events see the same run.
+        Some(warm) if hamerly && state.n_iter == 0 => {
+            let b: Box<dyn BoundedStep<T>> =
+                Box::new(HamerlyBounds::warm(rows, &state.centroids, warm, &mut labels));
+            Some(b)
+        }
+        _ => choose_step::<T>(ctx.algorithm, n, k),
+    };
     let frame = &ctx.frame;
     // With bounds: the cluster sums over `labels_old`, kept up to date incrementally.
     let mut running: Option<ClusterSums> = None;
@@ -74,7 +107,6 @@ pub(crate) fn run_from<T: Float>(
     // ones are rounded to T. So f32 data follows the same path as the same data in f64, even
     // far from the origin where rounding a centroid to f32 would move it noticeably.
     let mut next = state.centroids.clone();
-    let mut labels = vec![usize::MAX; n];
     let mut labels_old = vec![usize::MAX; n];
     // A full pass keeps no per-row distance bounds (`&mut []`): Lloyd needs only the labels,
     // and a bounded step keeps its own.
@@ -171,12 +203,20 @@ pub(crate) fn run_from<T: Float>(
             break;
         }
     }
+    drop(running);
     if !strict {
-        // The bounds and running sums are no longer needed: free them first.
-        drop(bounds);
-        drop(running);
-        assign_all(rows, &state.centroids, &mut labels, &mut [], None, None);
+        // The labels of the last centroids: through the bounds where the run kept them (the
+        // same exact labels, and bounds that hold for the returned centroids), else a full pass.
+        match bounds.as_mut() {
+            Some(b) => {
+                b.step(rows, &state.centroids, &state.previous, &mut labels);
+            }
+            None => {
+                assign_all(rows, &state.centroids, &mut labels, &mut [], None, None);
+            }
+        }
     }
+    let bounds = bounds.and_then(|b| b.into_row_bounds());
     let centroids: Vec<T> = state.centroids.iter().map(|&v| T::from_f64_(v)).collect();
     let inertia = inertia(part, &centroids, &labels)?;
     Ok(RunOutcome {
@@ -186,6 +226,7 @@ pub(crate) fn run_from<T: Float>(
         inertia,
         n_iter: state.n_iter,
         stop,
+        bounds,
     })
 }
 
@@ -225,6 +266,7 @@ pub(crate) fn restore<T: Float>(
         inertia,
         n_iter,
         stop,
+        bounds: None,
     }
 }
 
@@ -268,6 +310,66 @@ mod tests {
             let lloyd = fit_with(&b32.data, d, k, Algorithm::Lloyd, 1e-9);
             assert_same(&lloyd, &fit_with(&b32.data, d, k, Algorithm::Hamerly, 1e-9));
             assert_same(&lloyd, &fit_with(&b32.data, d, k, Algorithm::Yinyang, 1e-9));
+        }
+    }
+
+    /// A run started from another's bounds (with centroids added, or removed) equals plain
+    /// Lloyd from the same centroids, in f64 and in f32 (whose centroids the rounding moves).
+    fn check_warm_starts<T: Float>(data: &[T], d: usize, k: usize, tol: f64) {
+        let rows = RowMajor::new(data, d).unwrap();
+        let ctx = |algorithm| {
+            let mut ctx = FitContext::new(rows, 100, 0.0, algorithm, Facts::solo(rows.n_rows())).unwrap();
+            ctx.tol = tol;
+            ctx
+        };
+        let first = run(&ctx(Algorithm::Auto), rows, data[..k * d].to_vec()).unwrap();
+        let bounds = first
+            .bounds
+            .as_ref()
+            .expect("Hamerly's bounds at the end of a run");
+        let warm = |source: Vec<Option<usize>>| WarmStart {
+            centroids: &first.centroids_f64,
+            labels: &first.labels,
+            upper: &bounds.upper,
+            lower: &bounds.lower,
+            source,
+        };
+        // Two centroids added (rows far into the data), as breathe-in does.
+        let mut grown = first.centroids.clone();
+        grown.extend_from_slice(&data[(rows.n_rows() / 2) * d..(rows.n_rows() / 2 + 2) * d]);
+        let source: Vec<Option<usize>> = (0..k).map(Some).chain([None, None]).collect();
+        let lloyd = run(&ctx(Algorithm::Lloyd), rows, grown.clone()).unwrap();
+        for algorithm in [Algorithm::Auto, Algorithm::Hamerly] {
+            assert_same(
+                &lloyd,
+                &run_warm(&ctx(algorithm), rows, grown.clone(), &warm(source.clone())).unwrap(),
+            );
+        }
+        // Centroids 1 and 3 removed, as breathe-out does.
+        let kept: Vec<usize> = (0..k).filter(|&j| j != 1 && j != 3).collect();
+        let shrunk: Vec<T> = kept
+            .iter()
+            .flat_map(|&j| first.centroids[j * d..(j + 1) * d].to_vec())
+            .collect();
+        let lloyd = run(&ctx(Algorithm::Lloyd), rows, shrunk.clone()).unwrap();
+        let source = kept.iter().copied().map(Some).collect();
+        assert_same(
+            &lloyd,
+            &run_warm(&ctx(Algorithm::Auto), rows, shrunk, &warm(source)).unwrap(),
+        );
+    }
+
+    #[test]
+    fn warm_starts_equal_lloyd_bit_for_bit() {
+        for &(n, d, k, std, seed) in &[
+            (2000, 2, 16, 1.5, 1),
+            (900, 20, 12, 6.0, 3),
+            (3000, 24, 57, 4.0, 5),
+        ] {
+            for tol in [0.0, 1e-4] {
+                check_warm_starts(&make_blobs::<f64>(n, d, k, std, seed).unwrap().data, d, k, tol);
+                check_warm_starts(&make_blobs::<f32>(n, d, k, std, seed).unwrap().data, d, k, tol);
+            }
         }
     }
 

@@ -13,8 +13,9 @@ mod hamerly;
 mod iterate;
 mod yinyang;
 
+pub(crate) use bounds::{RowBounds, WarmStart};
 pub(crate) use context::{Facts, FitContext, Hook, Signal};
-pub(crate) use iterate::{restore, run, run_from};
+pub(crate) use iterate::{restore, run, run_from, run_warm};
 
 /// Which exact algorithm runs the iterations. All of them give the same labels and centroids
 /// from the same start (they differ only in how many distances they compute).
@@ -132,6 +133,9 @@ pub(crate) struct RunOutcome<T> {
     pub inertia: f64,
     pub n_iter: usize,
     pub stop: StopReason,
+    /// Hamerly's bounds for `centroids_f64` and `labels` where the run kept them, for a run
+    /// that starts from these centroids (breathing's next cycle); `None` otherwise.
+    pub bounds: Option<RowBounds>,
 }
 
 /// A run's state at an iteration boundary, all a run needs to continue exactly: `n_iter`

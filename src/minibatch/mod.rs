@@ -600,6 +600,7 @@ impl<T: Float> MiniBatchKMeans<T> {
             inertia,
             n_iter: step_no,
             stop,
+            bounds: None,
         };
         Ok(KMeansModel::from_run_unreported(run, self.k, d, sizes))
     }

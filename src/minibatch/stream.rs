@@ -207,6 +207,7 @@ impl<T: Float> MiniBatchState<T> {
             inertia: 0.0,
             n_iter: l.n_steps as usize,
             stop: StopReason::Streamed,
+            bounds: None,
         };
         Ok(KMeansModel::from_run_unreported(
             run,
