@@ -33,10 +33,12 @@ pub(crate) fn assign_all<T: Float, C: Float>(
 /// Each row's squared distance to its nearest centroid (`best_sq`, the centroid in `labels`)
 /// and to the nearest of the others (`second_sq`, +∞ for one centroid), both direct f64
 /// distances (`sq_dist_f64`), so the same bits on every backend. The labels come from the
-/// kernel (exact argmins); then the rows of each cluster go through the kernel again against
-/// the other centroids, whose exact argmin is the second-nearest centroid. Two kernel passes,
-/// at the detected backend's speed, instead of one pass on the portable backend whose *bounds*
-/// would have to serve as the distances.
+/// kernel (exact argmins). For the second, the centroids are cut into groups of
+/// [`second_group_len`] consecutive ones: the rows of a group's clusters go through the kernel
+/// together against the centroids outside the group (whose exact argmin is the nearest
+/// outside), and to the others of their own group directly. One set of packed centroids per
+/// group rather than one per centroid: packing k − 1 centroids for each of k clusters cost
+/// more than the distances themselves at k = 1000.
 pub(crate) fn nearest_two_sq<T: Float, C: Float>(
     rows: RowMajor<'_, T>,
     centroids: &[C],
@@ -56,41 +58,65 @@ pub(crate) fn nearest_two_sq<T: Float, C: Float>(
         second_sq.fill(f64::INFINITY);
         return;
     }
-    let mut members: Vec<Vec<usize>> = vec![Vec::new(); k];
+    let group_len = second_group_len(n, k);
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); k.div_ceil(group_len)];
     for (i, &l) in labels.iter().enumerate() {
-        members[l].push(i);
+        members[l / group_len].push(i);
     }
     let tasks: Vec<(usize, Vec<usize>)> = members
         .into_iter()
         .enumerate()
         .filter(|(_, m)| !m.is_empty())
         .collect();
-    let seconds = map_ordered(tasks, worth_parallel(n * k * d), |(j, select)| {
-        let others: Vec<C> = (0..k)
-            .filter(|&o| o != j)
-            .flat_map(|o| centroid(o).iter().copied())
+    let labels = &*labels;
+    let seconds = map_ordered(tasks, worth_parallel(n * k * d), |(g, select)| {
+        let group = g * group_len..((g + 1) * group_len).min(k);
+        // The nearest of the row's own group, its own centroid left out.
+        let mut second: Vec<f64> = select
+            .iter()
+            .map(|&i| {
+                group
+                    .clone()
+                    .filter(|&o| o != labels[i])
+                    .map(|o| sq_dist_f64(rows.row(i), centroid(o)))
+                    .fold(f64::INFINITY, f64::min)
+            })
             .collect();
-        let prep = Prepared::<T>::new(&others, d);
-        let mut scratch = Scratch::new(&prep);
-        let (mut nearest, mut upper) = (vec![0; select.len()], vec![0.0; select.len()]);
-        let out = AssignOut {
-            labels: &mut nearest,
-            upper_sq: &mut upper,
-            second_lower_sq: None,
-        };
-        kernels::assign(rows, Some(&select), &prep, &mut scratch, out, None);
-        // Back to indices among all centroids (j was left out).
-        let found: Vec<usize> = nearest
-            .into_iter()
-            .map(|o| if o >= j { o + 1 } else { o })
-            .collect();
-        (select, found)
+        if group.len() < k {
+            let others: Vec<C> = (0..k)
+                .filter(|o| !group.contains(o))
+                .flat_map(|o| centroid(o).iter().copied())
+                .collect();
+            let prep = Prepared::<T>::new(&others, d);
+            let mut scratch = Scratch::new(&prep);
+            let (mut nearest, mut upper) = (vec![0; select.len()], vec![0.0; select.len()]);
+            let out = AssignOut {
+                labels: &mut nearest,
+                upper_sq: &mut upper,
+                second_lower_sq: None,
+            };
+            kernels::assign(rows, Some(&select), &prep, &mut scratch, out, None);
+            for ((s, &i), &o) in second.iter_mut().zip(&select).zip(&nearest) {
+                // Back to an index among all centroids (the group was left out).
+                let o = if o >= group.start { o + group.len() } else { o };
+                *s = s.min(sq_dist_f64(rows.row(i), centroid(o)));
+            }
+        }
+        (select, second)
     });
-    for (select, found) in seconds {
-        for (&i, &o) in select.iter().zip(&found) {
-            second_sq[i] = sq_dist_f64(rows.row(i), centroid(o));
+    for (select, second) in seconds {
+        for (&i, s) in select.iter().zip(second) {
+            second_sq[i] = s;
         }
     }
+}
+
+/// Centroids per group of [`nearest_two_sq`]: packing the centroids outside each group costs
+/// about `k²·d / len` (strided writes), the direct distances within it `n·len·d` (contiguous
+/// FMAs, several times cheaper an element), so `len ≈ k·√(4/n)`, within 1..=64.
+fn second_group_len(n: usize, k: usize) -> usize {
+    let len = (2.0 * k as f64 / (n.max(1) as f64).sqrt()).round() as usize;
+    len.clamp(1, 64)
 }
 
 fn assign_all_on<T: Float, C: Float>(
@@ -221,6 +247,41 @@ mod tests {
     use crate::kernels::{Backend, FORCE_PORTABLE};
     use crate::model::KMeansModel;
     use crate::refinement::Refine;
+
+    /// `nearest_two_sq` gives the brute-force nearest and second-nearest squared distances
+    /// (by `sq_dist_f64`), whatever the groups its second pass uses.
+    #[test]
+    fn nearest_two_equal_brute_force() {
+        use crate::kernels::sq_dist_f64;
+        // Down to one group for every centroid (6 rows, 20 centroids) and one centroid a group.
+        for &(n, d, k) in &[
+            (500, 2, 1),
+            (500, 2, 2),
+            (6, 3, 20),
+            (3000, 5, 40),
+            (400, 7, 130),
+            (2000, 33, 300),
+        ] {
+            let b = make_blobs::<f32>(n, d, 5, 3.0, 9).unwrap();
+            let rows = RowMajor::new(&b.data, d).unwrap();
+            let centroids = make_blobs::<f64>(k, d, 3, 3.0, 11).unwrap().data;
+            let (mut labels, mut best, mut second) = (vec![0; n], vec![0.0; n], vec![0.0; n]);
+            super::nearest_two_sq(rows, &centroids, &mut labels, &mut best, &mut second);
+            for (i, row) in rows.rows().enumerate() {
+                let sq: Vec<f64> = centroids.chunks(d).map(|c| sq_dist_f64(row, c)).collect();
+                let own = (0..k).min_by(|&a, &b| sq[a].total_cmp(&sq[b])).unwrap();
+                let other = (0..k)
+                    .filter(|&o| o != own)
+                    .map(|o| sq[o])
+                    .fold(f64::INFINITY, f64::min);
+                assert_eq!(
+                    (labels[i], best[i], second[i]),
+                    (own, sq[own], other),
+                    "row {i} of {n}×{d}, k = {k}"
+                );
+            }
+        }
+    }
 
     /// A fit's centroids' bits, labels and inertia bits.
     fn fingerprint(m: &KMeansModel<f32>) -> (Vec<u32>, Vec<usize>, u64) {

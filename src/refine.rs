@@ -35,9 +35,6 @@ use crate::report::Tally;
 const FREEZE: f64 = 1.1;
 /// A cycle counts as an improvement when it lowers the error by more than this fraction.
 const MIN_GAIN: f64 = 1e-4;
-/// Rows per block of breathe-out's utility pass: large enough that each block's assignment
-/// runs on every thread, small enough that the rows its second pass gathers stay a few MB.
-const UTILITY_BLOCK_ROWS: usize = 1 << 16;
 
 /// What breathing reports to: the checkpoints' tracker, the observer's watch, the report's
 /// tally.
@@ -266,26 +263,13 @@ fn breathe_out<T: Float>(part: Part<'_, '_, T>, centroids: &[T], m: usize) -> Re
     let scale = sq_scale(part, centroids);
     let mut exact_utility = vec![0_i128; total];
     let (mut labels, mut upper, mut lower) = (vec![0; n], vec![0.0; n], vec![0.0; n]);
-    // Block by block, so that each block's second pass (the rows of each cluster against the
-    // other centroids) gathers a block's rows, not all of them; a row's nearest and
-    // second-nearest distances do not depend on the rows assigned with it.
-    let block = UTILITY_BLOCK_ROWS.min(n.max(1));
-    for start in (0..n).step_by(block) {
-        let end = (start + block).min(n);
-        // Direct f64 distances to the nearest and second-nearest centroid: the same bits on
-        // every machine, so the centroids removed, and the seeded result, do not depend on the
-        // CPU (the kernel finds which centroids those are, exactly, at its full speed).
-        nearest_two_sq(
-            rows.slice_rows(start, end),
-            centroids,
-            &mut labels[start..end],
-            &mut upper[start..end],
-            &mut lower[start..end],
-        );
-        for i in start..end {
-            let gap = (lower[i] - upper[i]).max(0.0);
-            exact_utility[labels[i]] += quantize_sq(gap, scale) * i128::from(part.weight(i));
-        }
+    // Direct f64 distances to the nearest and second-nearest centroid: the same bits on every
+    // machine, so the centroids removed, and the seeded result, do not depend on the CPU (the
+    // kernel finds which centroids those are, exactly, at its full speed).
+    nearest_two_sq(rows, centroids, &mut labels, &mut upper, &mut lower);
+    for i in 0..n {
+        let gap = (lower[i] - upper[i]).max(0.0);
+        exact_utility[labels[i]] += quantize_sq(gap, scale) * i128::from(part.weight(i));
     }
     part.comm.sum_i128(&mut exact_utility)?;
     let utility: Vec<f64> = exact_utility.iter().map(|&u| u as f64).collect();
@@ -355,20 +339,29 @@ fn pick_unfrozen<T: Float>(centroids: &[T], d: usize, order: &[usize], m: usize)
 
 #[cfg(test)]
 mod tests {
-    /// Breathe-out's blocked utility pass removes the centroids a pass over all rows at once
-    /// removes, on more rows than one block.
+    /// Breathe-out removes the centroids of least utility, with utilities from brute-force
+    /// nearest and second-nearest distances, and its bounds hold.
     #[test]
-    fn blocked_utilities_equal_one_pass_over_every_row() {
-        use crate::assign::{nearest_two_sq, sq_scale};
+    fn breathe_out_removes_the_least_useful_centroids() {
+        use crate::assign::sq_scale;
+        use crate::kernels::sq_dist_f64;
         use crate::part::{Solo, quantize_sq};
-        let n = super::UTILITY_BLOCK_ROWS * 2 + 777;
+        let n = 20_000;
         let b = make_blobs::<f64>(n, 3, 12, 1.0, 4).unwrap();
         let rows = RowMajor::new(&b.data, 3).unwrap();
         let centroids = b.data[..14 * 3].to_vec();
         let solo = Solo::new(rows);
         let part = solo.part(rows);
         let (mut labels, mut best, mut second) = (vec![0; n], vec![0.0; n], vec![0.0; n]);
-        nearest_two_sq(rows, &centroids, &mut labels, &mut best, &mut second);
+        for (i, row) in rows.rows().enumerate() {
+            let sq: Vec<f64> = centroids.chunks(3).map(|c| sq_dist_f64(row, c)).collect();
+            labels[i] = (0..14).min_by(|&a, &b| sq[a].total_cmp(&sq[b])).unwrap();
+            best[i] = sq[labels[i]];
+            second[i] = (0..14)
+                .filter(|&o| o != labels[i])
+                .map(|o| sq[o])
+                .fold(f64::INFINITY, f64::min);
+        }
         let scale = sq_scale(part, &centroids);
         let mut utility = vec![0_i128; 14];
         for i in 0..n {
@@ -380,10 +373,12 @@ mod tests {
             .filter(|j| !removed.contains(j))
             .flat_map(|j| centroids[j * 3..(j + 1) * 3].to_vec())
             .collect();
-        assert_eq!(
-            super::breathe_out(part, &centroids, 2).unwrap().centroids,
-            expected
-        );
+        let shrunk = super::breathe_out(part, &centroids, 2).unwrap();
+        assert_eq!(shrunk.centroids, expected);
+        assert_eq!(shrunk.labels, labels);
+        for i in 0..n {
+            assert!(shrunk.bounds.upper[i] >= best[i].sqrt() && shrunk.bounds.lower[i] <= second[i].sqrt());
+        }
     }
 
     use crate::algorithm::Algorithm;
