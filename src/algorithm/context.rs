@@ -8,6 +8,7 @@ use crate::comm::Comm;
 use crate::data::RowMajor;
 use crate::error::KMeansError;
 use crate::float::Float;
+use crate::parallel::{chunk_rows, map_ordered, worth_parallel};
 use crate::part::{Part, scale_within};
 use crate::sums::{FeatureRange, SumFrame};
 
@@ -203,19 +204,42 @@ fn mean_feature_variance<T: Float>(part: Part<'_, '_, T>) -> Result<f64, KMeansE
             }
         })
         .collect();
-    // [Σw·v per feature, Σw·v² per feature, Σw].
+    // [Σw·v per feature, Σw·v² per feature, Σw], exact integers: the same whatever the chunks
+    // and threads. |v| ≤ 2³⁰, so v² fits an i64 and only the sums need i128.
+    let n = rows.n_rows();
+    let chunk = chunk_rows(n, 1, d);
+    let weights = part.weights;
+    let partials = map_ordered(
+        (0..n.div_ceil(chunk)).collect(),
+        worth_parallel(n * d),
+        |c: usize| {
+            let first = c * chunk;
+            let mut sums = vec![0_i128; 2 * d + 1];
+            for (r, row) in rows.slice_rows(first, first + chunk).rows().enumerate() {
+                let w = weights.map_or(1, |w| w[first + r]);
+                if w == 0 {
+                    continue;
+                }
+                for f in 0..d {
+                    let v = ((row[f].to_f64_() - mid[f]) * scale[f]).round() as i64;
+                    if w == 1 {
+                        sums[f] += i128::from(v);
+                        sums[d + f] += i128::from(v * v);
+                    } else {
+                        sums[f] += i128::from(w) * i128::from(v);
+                        sums[d + f] += i128::from(w) * i128::from(v * v);
+                    }
+                }
+                sums[2 * d] += i128::from(w);
+            }
+            sums
+        },
+    );
     let mut sums = vec![0_i128; 2 * d + 1];
-    for (i, row) in rows.rows().enumerate() {
-        let w = i128::from(part.weight(i));
-        if w == 0 {
-            continue;
+    for partial in partials {
+        for (s, p) in sums.iter_mut().zip(partial) {
+            *s += p;
         }
-        for f in 0..d {
-            let v = ((row[f].to_f64_() - mid[f]) * scale[f]).round() as i128;
-            sums[f] += w * v;
-            sums[d + f] += w * v * v;
-        }
-        sums[2 * d] += w;
     }
     part.comm.sum_i128(&mut sums)?;
     let total = sums[2 * d] as f64;
