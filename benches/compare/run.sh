@@ -22,8 +22,8 @@ DATA_DIR="${DATA_DIR:-$ROOT/target/compare-data}"
 OUT_DIR="${OUT_DIR:-$ROOT/target/compare-results}"
 QUICK="${QUICK:-0}"
 THREADS="${THREADS:-1,2}"            # fixed iterations (everyone) and to convergence (ours)
-CONV_THREADS="${CONV_THREADS:-2}"    # to convergence, Python peers
-E2E_THREADS="${E2E_THREADS:-2}"      # default end-to-end fits (ours and the Python peers)
+CONV_THREADS="${CONV_THREADS:-1,2}"  # to convergence, Python peers
+E2E_THREADS="${E2E_THREADS:-1,2}"    # default end-to-end fits (ours and the Python peers)
 E2E_DTYPES="${E2E_DTYPES:-f64}"      # dtypes of the end-to-end fits
 ITERS="${ITERS:-10}"
 if [[ "$QUICK" == 1 ]]; then
@@ -54,7 +54,8 @@ if ! "$VENV/bin/python" -c "import numpy, sklearn, sklearnex, faiss, threadpoolc
 fi
 # OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE may be set on this kind of machine for old OpenBLAS builds;
 # they slow a current numpy, so they are unset for the benchmark's Python alone.
-PY=(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$VENV/bin/python" "$HERE/peers.py")
+PYTHON=(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$VENV/bin/python")
+PY=("${PYTHON[@]}" "$HERE/peers.py")
 
 mkdir -p "$OUT_DIR" "$DATA_DIR"
 STAMP="$(date +%Y%m%d-%H%M%S)"
@@ -162,12 +163,33 @@ if [[ "$MEM" == 1 ]]; then
     rm -f "$tmp"
 fi
 
-# ---- 6. tables ----------------------------------------------------------------------------------------
+# ---- 6. what was measured: the crate's commit, the toolchains, the peers' versions -------------
+COMMIT="$(git -C "$ROOT" rev-parse --short=12 HEAD 2>/dev/null || echo unknown)"
+if [[ -n "$(git -C "$ROOT" status --porcelain --untracked-files=no 2>/dev/null)" ]]; then
+    COMMIT="$COMMIT (with uncommitted changes)"
+fi
+NIGHTLY="$(cargo +nightly --version 2>/dev/null | cut -d' ' -f2- || true)"
+PEER_VERSIONS="$("${PYTHON[@]}" -c '
+import importlib.metadata as m
+names = ["numpy", "scikit-learn", "scikit-learn-intelex", "daal", "faiss-cpu", "threadpoolctl"]
+found = []
+for p in names:
+    try:
+        found.append(f"{p} {m.version(p)}")
+    except m.PackageNotFoundError:
+        pass
+print(", ".join(found))
+' 2>/dev/null || echo unknown)"
+RUST_PEER_VERSIONS="$(awk '/^name = "(linfa-clustering|kmeans)"/ {n=$3; getline; gsub(/"/, "", n); gsub(/"/, "", $3); printf "%s%s %s", (c++ ? ", " : ""), n, $3}' "$HERE/rust-peers/Cargo.lock")"
+
+# ---- 7. tables ----------------------------------------------------------------------------------------
 REPORT="$OUT_DIR/report-$STAMP.md"
 {
     echo "Command: \`$(printf '%q ' env QUICK="$QUICK" CONFIGS="$CONFIGS" THREADS="$THREADS" ITERS="$ITERS" \
         REPEATS="$REPEATS" SEEDS="$SEEDS" benches/compare/run.sh)\`"
     echo "Machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) CPUs; $(date -u +%Y-%m-%d)"
+    echo "Crate: commit $COMMIT; $(rustc --version)${NIGHTLY:+; peers built with $NIGHTLY}"
+    echo "Peers: $PEER_VERSIONS; $RUST_PEER_VERSIONS"
     echo "Rust peers: ${RUST_PEERS:-none}; slow peers ($SLOW_PEERS) timed once over $SLOW_ITERS iterations where 2·m·n·k ≥ $BIG_FLOPS"
     echo "Threads: fixed $THREADS; to convergence ours $THREADS, Python peers $CONV_THREADS; end-to-end $E2E_THREADS ($E2E_DTYPES)"
     echo
