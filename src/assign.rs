@@ -58,58 +58,68 @@ pub(crate) fn nearest_two_sq<T: Float, C: Float>(
         second_sq.fill(f64::INFINITY);
         return;
     }
-    let group_len = second_group_len(n, k);
-    let mut members: Vec<Vec<usize>> = vec![Vec::new(); k.div_ceil(group_len)];
-    for (i, &l) in labels.iter().enumerate() {
-        members[l / group_len].push(i);
-    }
-    let tasks: Vec<(usize, Vec<usize>)> = members
-        .into_iter()
-        .enumerate()
-        .filter(|(_, m)| !m.is_empty())
-        .collect();
-    let labels = &*labels;
-    let seconds = map_ordered(tasks, worth_parallel(n * k * d), |(g, select)| {
-        let group = g * group_len..((g + 1) * group_len).min(k);
-        // The nearest of the row's own group, its own centroid left out.
-        let mut second: Vec<f64> = select
-            .iter()
-            .map(|&i| {
-                group
-                    .clone()
-                    .filter(|&o| o != labels[i])
-                    .map(|o| sq_dist_f64(rows.row(i), centroid(o)))
-                    .fold(f64::INFINITY, f64::min)
-            })
-            .collect();
-        if group.len() < k {
-            let others: Vec<C> = (0..k)
-                .filter(|o| !group.contains(o))
-                .flat_map(|o| centroid(o).iter().copied())
-                .collect();
-            let prep = Prepared::<T>::new(&others, d);
-            let mut scratch = Scratch::new(&prep);
-            let (mut nearest, mut upper) = (vec![0; select.len()], vec![0.0; select.len()]);
-            let out = AssignOut {
-                labels: &mut nearest,
-                upper_sq: &mut upper,
-                second_lower_sq: None,
-            };
-            kernels::assign(rows, Some(&select), &prep, &mut scratch, out, None);
-            for ((s, &i), &o) in second.iter_mut().zip(&select).zip(&nearest) {
-                // Back to an index among all centroids (the group was left out).
-                let o = if o >= group.start { o + group.len() } else { o };
-                *s = s.min(sq_dist_f64(rows.row(i), centroid(o)));
-            }
+    // Block by block, so that the row lists and results of the second pass stay a few MB
+    // beside the caller's n-long arrays (a group's packing is repeated per block, a small cost
+    // next to a block's distances).
+    let block = SECOND_BLOCK_ROWS.min(n).max(1);
+    let group_len = second_group_len(block, k);
+    for first in (0..n).step_by(block) {
+        let last = (first + block).min(n);
+        let mut members: Vec<Vec<usize>> = vec![Vec::new(); k.div_ceil(group_len)];
+        for (i, &l) in labels[first..last].iter().enumerate() {
+            members[l / group_len].push(first + i);
         }
-        (select, second)
-    });
-    for (select, second) in seconds {
-        for (&i, s) in select.iter().zip(second) {
-            second_sq[i] = s;
+        let tasks: Vec<(usize, Vec<usize>)> = members
+            .into_iter()
+            .enumerate()
+            .filter(|(_, m)| !m.is_empty())
+            .collect();
+        let labels = &*labels;
+        let seconds = map_ordered(tasks, worth_parallel((last - first) * k * d), |(g, select)| {
+            let group = g * group_len..((g + 1) * group_len).min(k);
+            // The nearest of the row's own group, its own centroid left out.
+            let mut second: Vec<f64> = select
+                .iter()
+                .map(|&i| {
+                    group
+                        .clone()
+                        .filter(|&o| o != labels[i])
+                        .map(|o| sq_dist_f64(rows.row(i), centroid(o)))
+                        .fold(f64::INFINITY, f64::min)
+                })
+                .collect();
+            if group.len() < k {
+                let others: Vec<C> = (0..k)
+                    .filter(|o| !group.contains(o))
+                    .flat_map(|o| centroid(o).iter().copied())
+                    .collect();
+                let prep = Prepared::<T>::new(&others, d);
+                let mut scratch = Scratch::new(&prep);
+                let (mut nearest, mut upper) = (vec![0; select.len()], vec![0.0; select.len()]);
+                let out = AssignOut {
+                    labels: &mut nearest,
+                    upper_sq: &mut upper,
+                    second_lower_sq: None,
+                };
+                kernels::assign(rows, Some(&select), &prep, &mut scratch, out, None);
+                for ((s, &i), &o) in second.iter_mut().zip(&select).zip(&nearest) {
+                    // Back to an index among all centroids (the group was left out).
+                    let o = if o >= group.start { o + group.len() } else { o };
+                    *s = s.min(sq_dist_f64(rows.row(i), centroid(o)));
+                }
+            }
+            (select, second)
+        });
+        for (select, second) in seconds {
+            for (&i, s) in select.iter().zip(second) {
+                second_sq[i] = s;
+            }
         }
     }
 }
+
+/// Rows per block of [`nearest_two_sq`]'s second pass.
+const SECOND_BLOCK_ROWS: usize = 1 << 17;
 
 /// Centroids per group of [`nearest_two_sq`]: packing the centroids outside each group costs
 /// about `k²·d / len` (strided writes), the direct distances within it `n·len·d` (contiguous
@@ -253,7 +263,8 @@ mod tests {
     #[test]
     fn nearest_two_equal_brute_force() {
         use crate::kernels::sq_dist_f64;
-        // Down to one group for every centroid (6 rows, 20 centroids) and one centroid a group.
+        // Down to one group for every centroid (6 rows, 20 centroids), one centroid a group, and
+        // more rows than one block.
         for &(n, d, k) in &[
             (500, 2, 1),
             (500, 2, 2),
@@ -261,6 +272,7 @@ mod tests {
             (3000, 5, 40),
             (400, 7, 130),
             (2000, 33, 300),
+            (super::SECOND_BLOCK_ROWS + 999, 2, 30),
         ] {
             let b = make_blobs::<f32>(n, d, 5, 3.0, 9).unwrap();
             let rows = RowMajor::new(&b.data, d).unwrap();

@@ -14,6 +14,7 @@
 //! error it is kept and `m` stays; otherwise `m` drops by one. It stops when `m` reaches 0. The
 //! best solution seen is returned, so the result is never worse than the starting run.
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 
 use rand::Rng;
@@ -104,17 +105,20 @@ pub(crate) fn breathing<T: Float, R: Rng + ?Sized>(
                         let added = (grown.len() - best.centroids.len()) / d;
                         draws += (added * d) as u64;
                         enter(true, &best, draws);
-                        // The grown run starts from `best`'s bounds: its k centroids are kept.
-                        match &best.bounds {
+                        // The grown run starts from `best`'s bounds (its k centroids are kept),
+                        // which move into the run rather than being copied: a cycle that does
+                        // not improve leaves `best` without them, and its next grown run starts
+                        // with a full pass (what copies of n bounds would cost in memory).
+                        match best.bounds.take() {
                             Some(b) => {
                                 let warm = WarmStart {
                                     centroids: &best.centroids_f64,
-                                    labels: &best.labels,
-                                    upper: &b.upper,
-                                    lower: &b.lower,
+                                    labels: Cow::Borrowed(&best.labels),
+                                    upper: Cow::Owned(b.upper),
+                                    lower: Cow::Owned(b.lower),
                                     source: (0..k).map(Some).chain((0..added).map(|_| None)).collect(),
                                 };
-                                algorithm::run_warm(ctx, rows, grown, &warm)?
+                                algorithm::run_warm(ctx, rows, grown, warm)?
                             }
                             None => algorithm::run(ctx, rows, grown)?,
                         }
@@ -124,19 +128,35 @@ pub(crate) fn breathing<T: Float, R: Rng + ?Sized>(
                 if run_finished(ctx, watch, tally, &grown, FitStage::Breathing { m, grown: true })? {
                     return Ok((best, true));
                 }
-                // The grown run's labels and bounds are superseded by breathe-out's pass.
-                let RunOutcome { centroids: grown, .. } = grown;
-                let shrunk = breathe_out(part, &grown, m)?;
+                // The grown run's labels and bounds are superseded by breathe-out's pass, which
+                // writes its own into their buffers (freeing n-long arrays and allocating them
+                // again grew the peak: the allocator does not always return such memory).
+                let RunOutcome {
+                    centroids: grown,
+                    labels,
+                    bounds,
+                    ..
+                } = grown;
+                let (upper, lower) = bounds.map_or_else(|| (Vec::new(), Vec::new()), |b| (b.upper, b.lower));
+                let Shrunk {
+                    centroids,
+                    before,
+                    labels,
+                    bounds,
+                    source,
+                } = breathe_out(part, &grown, m, (labels, upper, lower))?;
+                drop(grown);
                 enter(false, &best, draws);
-                // The shrunk run starts from the bounds of breathe-out's pass over the rows.
+                // The shrunk run starts from the bounds of breathe-out's pass over the rows
+                // (moved into the run, not copied).
                 let warm = WarmStart {
-                    centroids: &shrunk.before,
-                    labels: &shrunk.labels,
-                    upper: &shrunk.bounds.upper,
-                    lower: &shrunk.bounds.lower,
-                    source: shrunk.source.iter().copied().map(Some).collect(),
+                    centroids: &before,
+                    labels: Cow::Owned(labels),
+                    upper: Cow::Owned(bounds.upper),
+                    lower: Cow::Owned(bounds.lower),
+                    source: source.into_iter().map(Some).collect(),
                 };
-                algorithm::run_warm(ctx, rows, shrunk.centroids.clone(), &warm)?
+                algorithm::run_warm(ctx, rows, centroids, warm)?
             }
         };
         let stop = run_finished(
@@ -252,9 +272,17 @@ struct Shrunk<T> {
     source: Vec<usize>,
 }
 
+/// Buffers for breathe-out's labels and bounds (any length; resized to the rows).
+type RowBuffers = (Vec<usize>, Vec<f64>, Vec<f64>);
+
 /// `k` centroids: `centroids` (`k + m` of them) less the `m` of least utility, skipping
 /// neighbours of those already removed.
-fn breathe_out<T: Float>(part: Part<'_, '_, T>, centroids: &[T], m: usize) -> Result<Shrunk<T>, KMeansError> {
+fn breathe_out<T: Float>(
+    part: Part<'_, '_, T>,
+    centroids: &[T],
+    m: usize,
+    (mut labels, mut upper, mut lower): RowBuffers,
+) -> Result<Shrunk<T>, KMeansError> {
     let rows = part.rows;
     let d = rows.n_features();
     let total = centroids.len() / d;
@@ -262,7 +290,9 @@ fn breathe_out<T: Float>(part: Part<'_, '_, T>, centroids: &[T], m: usize) -> Re
     // Each centroid's utility Σ w·(second − best), exactly, over every participant.
     let scale = sq_scale(part, centroids);
     let mut exact_utility = vec![0_i128; total];
-    let (mut labels, mut upper, mut lower) = (vec![0; n], vec![0.0; n], vec![0.0; n]);
+    labels.resize(n, 0);
+    upper.resize(n, 0.0);
+    lower.resize(n, 0.0);
     // Direct f64 distances to the nearest and second-nearest centroid: the same bits on every
     // machine, so the centroids removed, and the seeded result, do not depend on the CPU (the
     // kernel finds which centroids those are, exactly, at its full speed).
@@ -373,7 +403,7 @@ mod tests {
             .filter(|j| !removed.contains(j))
             .flat_map(|j| centroids[j * 3..(j + 1) * 3].to_vec())
             .collect();
-        let shrunk = super::breathe_out(part, &centroids, 2).unwrap();
+        let shrunk = super::breathe_out(part, &centroids, 2, Default::default()).unwrap();
         assert_eq!(shrunk.centroids, expected);
         assert_eq!(shrunk.labels, labels);
         for i in 0..n {

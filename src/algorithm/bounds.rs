@@ -6,6 +6,8 @@
 //! Lloyd's labels (the direct f64 argmin, lowest index on ties): the run loop then takes the
 //! same exact sums from them, so every algorithm gives Lloyd's result bit for bit.
 
+use std::borrow::Cow;
+
 use crate::assign::assign_all;
 use crate::data::RowMajor;
 use crate::float::Float;
@@ -64,12 +66,13 @@ impl RowBounds {
 /// [`RowBounds`]). `source[j]` is the index in `centroids` of the new run's centroid j
 /// (moved, at most, by rounding to `T`), or `None` for a centroid that is new. Breathing
 /// k-means starts each of its runs so: most centroids are those the previous run ended with.
+/// Borrowed bounds are copied into the run; owned ones (a pass made for this run) are moved.
 #[derive(Debug)]
 pub(crate) struct WarmStart<'a> {
     pub centroids: &'a [f64],
-    pub labels: &'a [usize],
-    pub upper: &'a [f64],
-    pub lower: &'a [f64],
+    pub labels: Cow<'a, [usize]>,
+    pub upper: Cow<'a, [f64]>,
+    pub lower: Cow<'a, [f64]>,
     pub source: Vec<Option<usize>>,
 }
 

@@ -42,7 +42,7 @@ impl HamerlyBounds {
         }
     }
 
-    /// Bounds for a run starting at `start` from what `warm` holds, with `labels` set to match:
+    /// Bounds for a run starting at `start` from what `warm` holds, and the labels they go with:
     /// a row keeps its centroid and bounds where that centroid is kept, widened by how far
     /// rounding moved the centroids, and its lower bound is brought down to its distance to
     /// each new centroid (`n × new` distances, against `n × k` for a full pass). A row whose
@@ -52,9 +52,8 @@ impl HamerlyBounds {
     pub(crate) fn warm<T: Float>(
         rows: RowMajor<'_, T>,
         start: &[f64],
-        warm: &WarmStart<'_>,
-        labels: &mut [usize],
-    ) -> Self {
+        warm: WarmStart<'_>,
+    ) -> (Self, Vec<usize>) {
         let n = rows.n_rows();
         let d = rows.n_features();
         let k_before = warm.centroids.len() / d;
@@ -74,23 +73,24 @@ impl HamerlyBounds {
         // A new centroid's drift stays 0: each row's distance to it is computed below.
         let max_other_drift = largest_other(&drift);
         let mut bounds = HamerlyBounds {
-            upper: warm.upper.to_vec(),
-            lower: warm.lower.to_vec(),
+            upper: warm.upper.into_owned(),
+            lower: warm.lower.into_owned(),
             ready: true,
         };
+        // The labels are renumbered in place (in the caller's buffer when it was handed over).
+        let mut labels = warm.labels.into_owned();
         let chunk = chunk_rows(n, added.len().max(1), d);
         let parallel = worth_parallel(n * (added.len() + 1) * d);
         let tasks: Vec<_> = labels
             .chunks_mut(chunk)
             .zip(bounds.upper.chunks_mut(chunk))
             .zip(bounds.lower.chunks_mut(chunk))
-            .zip(warm.labels.chunks(chunk))
             .enumerate()
             .collect();
-        map_ordered(tasks, parallel, |(c, (((labels, upper), lower), before))| {
+        map_ordered(tasks, parallel, |(c, ((labels, upper), lower))| {
             let part = rows.slice_rows(c * chunk, (c + 1) * chunk);
             for i in 0..part.n_rows() {
-                let Some(a) = now_at[before[i]] else {
+                let Some(a) = now_at[labels[i]] else {
                     (labels[i], upper[i], lower[i]) = (0, f64::INFINITY, 0.0);
                     continue;
                 };
@@ -104,7 +104,7 @@ impl HamerlyBounds {
                 lower[i] = low;
             }
         });
-        bounds
+        (bounds, labels)
     }
 
     /// One assignment step (see [`BoundedStep::step`]), computing distances only for rows whose

@@ -54,7 +54,7 @@ pub(crate) fn run_warm<T: Float>(
     ctx: &FitContext<'_, '_>,
     rows: RowMajor<'_, T>,
     init: Vec<T>,
-    warm: &WarmStart<'_>,
+    warm: WarmStart<'_>,
 ) -> Result<RunOutcome<T>, KMeansError> {
     run_inner(ctx, rows, RunState::start(&init), Some(warm))
 }
@@ -79,23 +79,22 @@ fn run_inner<T: Float>(
     ctx: &FitContext<'_, '_>,
     rows: RowMajor<'_, T>,
     mut state: RunState,
-    warm: Option<&WarmStart<'_>>,
+    warm: Option<WarmStart<'_>>,
 ) -> Result<RunOutcome<T>, KMeansError> {
     let part = ctx.part(rows);
     let n = rows.n_rows();
     let d = rows.n_features();
     let k = state.centroids.len() / d;
-    let mut labels = vec![usize::MAX; n];
     let hamerly = matches!(ctx.algorithm, Algorithm::Hamerly) || (ctx.algorithm == Algorithm::Auto && k > 1);
-    let mut bounds = match warm {
+    let (mut bounds, mut labels) = match warm {
         // `labels_old` stays unset, so the first iteration counts every row as changed, as
         // after a cold start: the stopping test and the events see the same run.
         Some(warm) if hamerly && state.n_iter == 0 => {
-            let b: Box<dyn BoundedStep<T>> =
-                Box::new(HamerlyBounds::warm(rows, &state.centroids, warm, &mut labels));
-            Some(b)
+            let (b, labels) = HamerlyBounds::warm(rows, &state.centroids, warm);
+            let b: Box<dyn BoundedStep<T>> = Box::new(b);
+            (Some(b), labels)
         }
-        _ => choose_step::<T>(ctx.algorithm, n, k),
+        _ => (choose_step::<T>(ctx.algorithm, n, k), vec![usize::MAX; n]),
     };
     let frame = &ctx.frame;
     // With bounds: the cluster sums over `labels_old`, kept up to date incrementally.
@@ -272,6 +271,8 @@ pub(crate) fn restore<T: Float>(
 
 #[cfg(test)]
 mod tests {
+    use std::borrow::Cow;
+
     use super::*;
     use crate::algorithm::context::Facts;
     use crate::datasets::make_blobs;
@@ -329,9 +330,9 @@ mod tests {
             .expect("Hamerly's bounds at the end of a run");
         let warm = |source: Vec<Option<usize>>| WarmStart {
             centroids: &first.centroids_f64,
-            labels: &first.labels,
-            upper: &bounds.upper,
-            lower: &bounds.lower,
+            labels: Cow::Borrowed(&first.labels),
+            upper: Cow::Borrowed(&bounds.upper),
+            lower: Cow::Borrowed(&bounds.lower),
             source,
         };
         // Two centroids added (rows far into the data), as breathe-in does.
@@ -342,7 +343,7 @@ mod tests {
         for algorithm in [Algorithm::Auto, Algorithm::Hamerly] {
             assert_same(
                 &lloyd,
-                &run_warm(&ctx(algorithm), rows, grown.clone(), &warm(source.clone())).unwrap(),
+                &run_warm(&ctx(algorithm), rows, grown.clone(), warm(source.clone())).unwrap(),
             );
         }
         // Centroids 1 and 3 removed, as breathe-out does.
@@ -355,7 +356,7 @@ mod tests {
         let source = kept.iter().copied().map(Some).collect();
         assert_same(
             &lloyd,
-            &run_warm(&ctx(Algorithm::Auto), rows, shrunk, &warm(source)).unwrap(),
+            &run_warm(&ctx(Algorithm::Auto), rows, shrunk, warm(source)).unwrap(),
         );
     }
 
