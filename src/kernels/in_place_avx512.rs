@@ -1,6 +1,6 @@
 //! The in-place kernel's dot products in AVX-512F intrinsics, for 4 rows and
-//! [`IN_PLACE_GROUP`] centroids: LLVM's vectoriser spills part of the 20 accumulators of the
-//! portable formulation ([`super::in_place`]) to the stack on every feature chunk; written out,
+//! [`IN_PLACE_GROUP`](super::in_place_layout::IN_PLACE_GROUP) centroids: LLVM's vectoriser
+//! spills part of the 20 accumulators of the portable formulation ([`super::in_place`]) to the stack on every feature chunk; written out,
 //! they stay in 20 of the 32 registers. The arithmetic is the portable one's with FMA (centre
 //! in `T`, one fused multiply-add per product, lanes summed by the same pairwise tree), and the
 //! tail is read with masked loads, so a product passes through at most `⌈d/L⌉ + log₂ L`
@@ -10,7 +10,7 @@
 use core::arch::x86_64::*;
 
 use super::backend::Avx512Proof;
-use super::in_place::{IN_PLACE_GROUP as G, horizontal_sum};
+use super::in_place_layout::{IN_PLACE_GROUP as G, horizontal_sum};
 use crate::float::Float;
 
 /// Rows per call.

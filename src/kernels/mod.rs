@@ -27,6 +27,7 @@ mod grouped;
 mod in_place;
 #[allow(unsafe_code)]
 mod in_place_avx512;
+mod in_place_layout;
 mod pack;
 mod pairwise;
 mod prepared;

@@ -2,7 +2,7 @@
 //! rounding-error bound of their scores) and the per-call scratch space ([`Scratch`]).
 
 use super::backend::Backend;
-use super::in_place::{IN_PLACE_GROUP, in_place_accumulation_len};
+use super::in_place_layout::{IN_PLACE_GROUP, in_place_accumulation_len};
 use super::{MC, TILE_ROWS, tile};
 
 /// The in-place kernel ([`super::in_place`]) serves up to this many centroids: beyond, the
