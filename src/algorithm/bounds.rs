@@ -31,6 +31,19 @@ pub(super) trait BoundedStep<T: Float> {
         labels: &mut [usize],
     ) -> usize;
 
+    /// Takes the bounds `warm` holds for a run starting at `start` (before its first step)
+    /// instead of a first full pass, and returns the labels they go with; `None` where the
+    /// step keeps bounds of another kind (the run then starts with its full pass).
+    fn start_from(
+        &mut self,
+        rows: RowMajor<'_, T>,
+        start: &[f64],
+        warm: WarmStart<'_>,
+    ) -> Option<Vec<usize>> {
+        let _ = (rows, start, warm);
+        None
+    }
+
     /// The per-row bounds after the last step, as Hamerly's pair (`None` where the step keeps
     /// other bounds or has not run): what a run hands to the next one (see [`WarmStart`]).
     fn into_row_bounds(self: Box<Self>) -> Option<RowBounds> {

@@ -29,15 +29,18 @@ pub(crate) struct HamerlyBounds {
     upper: Vec<f64>,
     /// `l(i)`: a lower bound on the distance from row i to any other centroid.
     lower: Vec<f64>,
-    /// Whether the bounds hold for the current labels (false until the first full pass).
+    /// Whether the bounds hold for the current labels (false until the first full pass or a
+    /// warm start).
     ready: bool,
 }
 
 impl HamerlyBounds {
-    pub(crate) fn new(n: usize) -> Self {
+    /// Bounds not yet computed: the first step makes a full pass (the bounds' buffers are
+    /// allocated then, so a warm start never allocates a set it replaces).
+    pub(crate) fn new() -> Self {
         HamerlyBounds {
-            upper: vec![0.0; n],
-            lower: vec![0.0; n],
+            upper: Vec::new(),
+            lower: Vec::new(),
             ready: false,
         }
     }
@@ -125,20 +128,13 @@ impl HamerlyBounds {
 
         if !self.ready {
             self.ready = true;
-            assign_all(
-                rows,
-                centroids,
-                labels,
-                &mut self.upper,
-                Some(&mut self.lower),
-                None,
-            );
-            for v in &mut self.upper {
-                *v = v.sqrt() * (1.0 + SLACK);
-            }
-            for v in &mut self.lower {
-                *v = v.sqrt() * (1.0 - SLACK);
-            }
+            let (mut upper_sq, mut lower_sq) = (vec![0.0; n], vec![0.0; n]);
+            assign_all(rows, centroids, labels, &mut upper_sq, Some(&mut lower_sq), None);
+            // The kernel's certified bounds on squared distances, as bounds on distances.
+            RowBounds {
+                upper: self.upper,
+                lower: self.lower,
+            } = RowBounds::from_squared(upper_sq, lower_sq);
             return n;
         }
 
@@ -212,6 +208,17 @@ impl<T: Float> BoundedStep<T> for HamerlyBounds {
     ) -> usize {
         let k = centroids.len() / rows.n_features();
         self.recompute(rows, centroids, previous, labels) * k
+    }
+
+    fn start_from(
+        &mut self,
+        rows: RowMajor<'_, T>,
+        start: &[f64],
+        warm: WarmStart<'_>,
+    ) -> Option<Vec<usize>> {
+        let (bounds, labels) = HamerlyBounds::warm(rows, start, warm);
+        *self = bounds;
+        Some(labels)
     }
 
     fn into_row_bounds(self: Box<Self>) -> Option<RowBounds> {

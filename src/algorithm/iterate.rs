@@ -16,12 +16,12 @@ use crate::update;
 fn choose_step<T: Float>(algorithm: Algorithm, n: usize, k: usize) -> Option<Box<dyn BoundedStep<T>>> {
     match algorithm {
         Algorithm::Lloyd => None,
-        Algorithm::Hamerly => Some(Box::new(HamerlyBounds::new(n))),
+        Algorithm::Hamerly => Some(Box::new(HamerlyBounds::new())),
         // Yinyang's n × ⌈k/10⌉ group bounds are tried first; where they cannot be allocated,
         // Hamerly's O(n) bounds give the same result.
         Algorithm::Yinyang => match YinyangBounds::try_new(n, k) {
             Some(bounds) => Some(Box::new(bounds)),
-            None => Some(Box::new(HamerlyBounds::new(n))),
+            None => Some(Box::new(HamerlyBounds::new())),
         },
         // One centroid: every label is 0 after the first pass.
         Algorithm::Auto if k == 1 => None,
@@ -29,7 +29,7 @@ fn choose_step<T: Float>(algorithm: Algorithm, n: usize, k: usize) -> Option<Box
         // more than reading the bounds once few rows move, and Yinyang has not beaten it on any
         // configuration measured (see DESIGN.md): a full recompute of the rows Hamerly cannot
         // prove costs little more, through the tile kernel, than Yinyang's per-group work.
-        Algorithm::Auto => Some(Box::new(HamerlyBounds::new(n))),
+        Algorithm::Auto => Some(Box::new(HamerlyBounds::new())),
     }
 }
 
@@ -47,8 +47,8 @@ pub(crate) fn run<T: Float>(
 }
 
 /// [`run`] from `init` with the bounds `warm` holds instead of a first full pass, where the
-/// run keeps Hamerly's bounds (`Hamerly`, or `Auto` above one centroid); any other algorithm
-/// ignores `warm`. The same iterations and the same bits as [`run`]: only which rows are
+/// run's step takes them (`BoundedStep::start_from`: Hamerly's, so `Hamerly` and `Auto` above
+/// one centroid); Lloyd and Yinyang ignore `warm`. The same iterations and the same bits as [`run`]: only which rows are
 /// recomputed differs.
 pub(crate) fn run_warm<T: Float>(
     ctx: &FitContext<'_, '_>,
@@ -85,17 +85,15 @@ fn run_inner<T: Float>(
     let n = rows.n_rows();
     let d = rows.n_features();
     let k = state.centroids.len() / d;
-    let hamerly = matches!(ctx.algorithm, Algorithm::Hamerly) || (ctx.algorithm == Algorithm::Auto && k > 1);
-    let (mut bounds, mut labels) = match warm {
-        // `labels_old` stays unset, so the first iteration counts every row as changed, as
-        // after a cold start: the stopping test and the events see the same run.
-        Some(warm) if hamerly && state.n_iter == 0 => {
-            let (b, labels) = HamerlyBounds::warm(rows, &state.centroids, warm);
-            let b: Box<dyn BoundedStep<T>> = Box::new(b);
-            (Some(b), labels)
-        }
-        _ => (choose_step::<T>(ctx.algorithm, n, k), vec![usize::MAX; n]),
+    let mut bounds = choose_step::<T>(ctx.algorithm, n, k);
+    // A warm start where the run's step takes one (`labels_old` stays unset, so the first
+    // iteration counts every row as changed, as after a cold start: the stopping test and the
+    // events see the same run).
+    let warm_labels = match (bounds.as_mut(), warm) {
+        (Some(b), Some(warm)) if state.n_iter == 0 => b.start_from(rows, &state.centroids, warm),
+        _ => None,
     };
+    let mut labels = warm_labels.unwrap_or_else(|| vec![usize::MAX; n]);
     let frame = &ctx.frame;
     // With bounds: the cluster sums over `labels_old`, kept up to date incrementally.
     let mut running: Option<ClusterSums> = None;
