@@ -9,7 +9,8 @@
 //! gathered and sent through the tiled kernel together, which also refreshes both bounds.
 //!
 //! Bounds start from the kernel's certified upper/lower bounds and every update is rounded
-//! outwards (relative slack [`SLACK`]), so a skipped row is one whose label the direct f64
+//! outwards (relative slack [`SLACK`]; a distance taken for a bound alone, in the fast order of
+//! [`kernels::sq_dists_to_own`], is widened by its own slack first), so a skipped row is one whose label the direct f64
 //! computation would not change: Hamerly gives Lloyd's labels exactly, and since the centroid
 //! sums are then taken from the labels in the same chunked order, Lloyd's centroids bit for bit.
 
@@ -90,8 +91,12 @@ impl HamerlyBounds {
             .zip(bounds.lower.chunks_mut(chunk))
             .enumerate()
             .collect();
+        let loosen = 1.0 - kernels::bound_sq_slack(d);
         map_ordered(tasks, parallel, |(c, ((labels, upper), lower))| {
             let part = rows.slice_rows(c * chunk, (c + 1) * chunk);
+            // Each row's distance to the nearest new centroid (a bound's, within `loosen`).
+            let mut to_new = vec![0.0; part.n_rows()];
+            kernels::min_sq_dists_to(part, &added, start, &mut to_new);
             for i in 0..part.n_rows() {
                 let Some(a) = now_at[labels[i]] else {
                     (labels[i], upper[i], lower[i]) = (0, f64::INFINITY, 0.0);
@@ -99,12 +104,8 @@ impl HamerlyBounds {
                 };
                 labels[i] = a;
                 upper[i] += drift[a];
-                let mut low = (lower[i] - max_other_drift[a]).max(0.0);
-                for &j in &added {
-                    let to_new = sq_dist_f64(part.row(i), &start[j * d..(j + 1) * d]).sqrt() * (1.0 - SLACK);
-                    low = low.min(to_new);
-                }
-                lower[i] = low;
+                let low = (lower[i] - max_other_drift[a]).max(0.0);
+                lower[i] = low.min((to_new[i] * loosen).sqrt() * (1.0 - SLACK));
             }
         });
         (bounds, labels)
@@ -139,6 +140,7 @@ impl HamerlyBounds {
         }
 
         let (drift, max_other_drift) = centroid_drift(centroids, previous, d);
+        let tighten = 1.0 + kernels::bound_sq_slack(d);
         let half_gap = half_distance_to_nearest_other(centroids, d);
 
         let tasks: Vec<_> = labels
@@ -163,13 +165,16 @@ impl HamerlyBounds {
                 todo[doubtful] = i;
                 doubtful += usize::from(upper[i] * (1.0 + SLACK) >= bound);
             }
-            // Tighten u(i) to the exact distance and test again.
+            // Tighten u(i) to the distance (a bound's, within `tighten` of the direct one) and
+            // test again.
+            let mut to_own = vec![0.0; doubtful];
+            kernels::sq_dists_to_own(part, &todo[..doubtful], labels, centroids, &mut to_own);
             let mut still_doubtful = 0;
-            for t in 0..doubtful {
+            for (t, &sq) in to_own.iter().enumerate() {
                 let i = todo[t];
                 let a = labels[i];
                 let bound = half_gap[a].max(lower[i]);
-                upper[i] = sq_dist_f64(part.row(i), &centroids[a * d..(a + 1) * d]).sqrt() * (1.0 + SLACK);
+                upper[i] = (sq * tighten).sqrt() * (1.0 + SLACK);
                 todo[still_doubtful] = i;
                 still_doubtful += usize::from(upper[i] * (1.0 + SLACK) >= bound);
             }

@@ -12,6 +12,8 @@
 //!   lowest index). Rows can be added to the cluster sums while the tile is in cache.
 //! * [`in_place`]: for few centroids in many features, the same scores from rows read in place
 //!   (features in lanes), without [`pack`]; its results go through the same [`certify`].
+//! * [`bound_sq`]: squared distances for bounds (Hamerly's), in f64 but in no fixed order
+//!   (faster; within a stated slack of the direct ones).
 //! * [`grouped`]: the same against groups of centroids, for Yinyang.
 //! * [`pairwise`]: sums of direct (not squared) distances from rows to groups of rows, for the
 //!   silhouette.
@@ -21,6 +23,7 @@
 
 #[allow(unsafe_code)]
 mod backend;
+mod bound_sq;
 mod certify;
 mod direct;
 mod grouped;
@@ -36,6 +39,7 @@ mod tile;
 pub(crate) use backend::Backend;
 #[cfg(test)]
 pub(crate) use backend::tests::FORCE_PORTABLE;
+pub(crate) use bound_sq::{bound_sq_slack, min_sq_dists_to, sq_dists_to_own};
 pub(crate) use certify::{AssignOut, SumsInto, assign};
 pub(crate) use direct::{direct_relative_error, nearest_direct, sq_dist_f64, sq_distances_direct};
 pub(crate) use grouped::{GroupedCentroids, RowHit, assign_groups};
