@@ -192,19 +192,37 @@ fn assign_all_on<T: Float, C: Float>(
     total
 }
 
-/// Inertia over every participant: `Σ wᵢ ‖xᵢ − c_{label(i)}‖²`, exactly. Each row's squared
-/// distance (direct, f64) is rounded to a fixed-point integer on a grid fine enough for any
-/// data (a power of two per `2⁻⁶⁴ ×` the squared diameter of the data and the centroids),
-/// multiplied by its quantized weight and summed in i128, so the total does not depend on
-/// chunking, threads or partitions.
-pub(crate) fn inertia<T: Float, C: Float>(
+/// Each cluster's error `Σ wᵢ ‖xᵢ − c_{label(i)}‖²` over every participant, exactly: each
+/// row's squared distance (direct, f64) rounded to a fixed-point integer on a grid fine enough
+/// for any data (`scale`: a power of two per `2⁻⁶⁴ ×` the squared diameter of the data and the
+/// centroids, [`sq_scale`]), multiplied by its quantized weight and summed in i128, so the sums
+/// do not depend on chunking, threads or partitions.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ClusterErrors {
+    /// Per cluster, the error times `scale`.
+    pub exact: Vec<i128>,
+    pub scale: f64,
+}
+
+impl ClusterErrors {
+    /// The inertia: the clusters' errors added exactly, as a value (`weight_scale`: the
+    /// quantized weights' scale, [`Part::weight_scale`]).
+    pub(crate) fn inertia(&self, weight_scale: f64) -> f64 {
+        self.exact.iter().sum::<i128>() as f64 / self.scale / weight_scale
+    }
+}
+
+/// [`ClusterErrors`] of `labels` against `centroids`, in parallel chunks. Breathing k-means
+/// takes its errors from a run's (the same pass as the inertia), not from a pass of its own.
+pub(crate) fn cluster_errors<T: Float, C: Float>(
     part: Part<'_, '_, T>,
     centroids: &[C],
     labels: &[usize],
-) -> Result<f64, KMeansError> {
+) -> Result<ClusterErrors, KMeansError> {
     let rows = part.rows;
     let n = rows.n_rows();
     let d = rows.n_features();
+    let k = centroids.len() / d.max(1);
     let scale = sq_scale(part, centroids);
     let chunk = chunk_rows(n, 1, d);
     let weights = part.weights;
@@ -212,21 +230,33 @@ pub(crate) fn inertia<T: Float, C: Float>(
         (0..n.div_ceil(chunk)).collect(),
         worth_parallel(n * d),
         |c: usize| {
-            let mut s: i128 = 0;
+            let mut errors = vec![0_i128; k];
             for i in c * chunk..((c + 1) * chunk).min(n) {
                 let l = labels[i];
-                let q = quantize_sq(
-                    kernels::sq_dist_f64(rows.row(i), &centroids[l * d..(l + 1) * d]),
-                    scale,
-                );
-                s += q * i128::from(weights.map_or(1, |w| w[i]));
+                let q = quantize_sq(sq_dist_f64(rows.row(i), &centroids[l * d..(l + 1) * d]), scale);
+                errors[l] += q * i128::from(weights.map_or(1, |w| w[i]));
             }
-            s
+            errors
         },
     );
-    let mut total = [partial.iter().sum::<i128>()];
-    part.comm.sum_i128(&mut total)?;
-    Ok(total[0] as f64 / scale / part.weight_scale)
+    let mut exact = vec![0_i128; k];
+    for errors in &partial {
+        for (total, e) in exact.iter_mut().zip(errors) {
+            *total += e;
+        }
+    }
+    part.comm.sum_i128(&mut exact)?;
+    Ok(ClusterErrors { exact, scale })
+}
+
+/// Inertia over every participant: `Σ wᵢ ‖xᵢ − c_{label(i)}‖²`, exactly (the sum of the
+/// [`cluster_errors`]).
+pub(crate) fn inertia<T: Float, C: Float>(
+    part: Part<'_, '_, T>,
+    centroids: &[C],
+    labels: &[usize],
+) -> Result<f64, KMeansError> {
+    Ok(cluster_errors(part, centroids, labels)?.inertia(part.weight_scale))
 }
 
 /// The fixed-point scale of squared distances between rows of `part` (over all participants)

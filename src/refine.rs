@@ -21,7 +21,7 @@ use rand::Rng;
 use rand::RngExt;
 
 use crate::algorithm::{self, FitContext, RowBounds, RunOutcome, RunState, StopReason, WarmStart};
-use crate::assign::{nearest_two_sq, sq_scale};
+use crate::assign::{cluster_errors, nearest_two_sq, sq_scale};
 use crate::checkpoint::{Phase, Tracker};
 use crate::data::RowMajor;
 use crate::error::KMeansError;
@@ -222,18 +222,22 @@ fn breathe_in<T: Float, R: Rng + ?Sized>(
     let d = rows.n_features();
     let c = &run.centroids;
     let k = c.len() / d;
-    // Each cluster's error Σ w·‖x − c‖² and weight, exactly, over every participant.
-    let scale = sq_scale(part, c);
-    let mut exact_error = vec![0_i128; k];
+    // Each cluster's error Σ w·‖x − c‖² (the run's, from its inertia pass, unless the run was
+    // rebuilt from a checkpoint) and weight, exactly, over every participant.
+    let computed;
+    let errors = match &run.errors {
+        Some(errors) => errors,
+        None => {
+            computed = cluster_errors(part, c, &run.labels)?;
+            &computed
+        }
+    };
     let mut weight = vec![0_i64; k];
-    for (i, (row, &l)) in rows.rows().zip(&run.labels).enumerate() {
-        let w = part.weight(i);
-        exact_error[l] += quantize_sq(sq_dist_f64(row, &c[l * d..(l + 1) * d]), scale) * i128::from(w);
-        weight[l] += w;
+    for (i, &l) in run.labels.iter().enumerate() {
+        weight[l] += part.weight(i);
     }
-    part.comm.sum_i128(&mut exact_error)?;
     part.comm.sum_i64(&mut weight)?;
-    let error: Vec<f64> = exact_error.iter().map(|&e| e as f64 / scale).collect();
+    let error: Vec<f64> = errors.exact.iter().map(|&e| e as f64 / errors.scale).collect();
     let order = sorted_by(&error, true);
     let chosen = pick_unfrozen(c, d, &order, m);
     let mut out = c.clone();

@@ -5,7 +5,7 @@ use super::bounds::{BoundedStep, WarmStart};
 use super::hamerly::HamerlyBounds;
 use super::yinyang::YinyangBounds;
 use super::{Algorithm, FitContext, RunOutcome, RunState, Signal, StopReason};
-use crate::assign::{assign_all, inertia};
+use crate::assign::{assign_all, cluster_errors};
 use crate::data::RowMajor;
 use crate::error::KMeansError;
 use crate::float::Float;
@@ -215,15 +215,16 @@ fn run_inner<T: Float>(
     }
     let bounds = bounds.and_then(|b| b.into_row_bounds());
     let centroids: Vec<T> = state.centroids.iter().map(|&v| T::from_f64_(v)).collect();
-    let inertia = inertia(part, &centroids, &labels)?;
+    let errors = cluster_errors(part, &centroids, &labels)?;
     Ok(RunOutcome {
         centroids,
         centroids_f64: state.centroids,
         labels,
-        inertia,
+        inertia: errors.inertia(part.weight_scale),
         n_iter: state.n_iter,
         stop,
         bounds,
+        errors: Some(errors),
     })
 }
 
@@ -264,6 +265,7 @@ pub(crate) fn restore<T: Float>(
         n_iter,
         stop,
         bounds: None,
+        errors: None,
     }
 }
 

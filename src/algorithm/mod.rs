@@ -13,6 +13,7 @@ mod hamerly;
 mod iterate;
 mod yinyang;
 
+use crate::assign::ClusterErrors;
 pub(crate) use bounds::{RowBounds, WarmStart};
 pub(crate) use context::{Facts, FitContext, Hook, Signal};
 pub(crate) use iterate::{restore, run, run_from, run_warm};
@@ -136,6 +137,9 @@ pub(crate) struct RunOutcome<T> {
     /// Hamerly's bounds for `centroids_f64` and `labels` where the run kept them, for a run
     /// that starts from these centroids (breathing's next cycle); `None` otherwise.
     pub bounds: Option<RowBounds>,
+    /// Each cluster's exact error, from the pass that computed `inertia` (for breathing's next
+    /// cycle); `None` where the outcome was rebuilt or streamed.
+    pub errors: Option<ClusterErrors>,
 }
 
 /// A run's state at an iteration boundary, all a run needs to continue exactly: `n_iter`

@@ -33,6 +33,16 @@ pub(crate) fn bound_sq_slack(n_features: usize) -> f64 {
 /// `Σ (aᵢ − bᵢ)²` in f64, in [`LANES`] lanes, fused on backends with FMA.
 #[inline(always)]
 fn lanes_sq_dist<T: Float, S: Isa>(a: &[T], b: &[f64]) -> f64 {
+    if a.len() < LANES {
+        // No whole block of lanes: one chain, without the lanes' reduction (most of the cost at
+        // low d).
+        let mut total = 0.0_f64;
+        for (x, y) in a.iter().zip(b) {
+            let t = x.to_f64_() - y;
+            total += t * t;
+        }
+        return total;
+    }
     let mut acc = [0.0_f64; LANES];
     let mut ca = a.chunks_exact(LANES);
     let mut cb = b.chunks_exact(LANES);

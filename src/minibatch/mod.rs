@@ -601,6 +601,7 @@ impl<T: Float> MiniBatchKMeans<T> {
             n_iter: step_no,
             stop,
             bounds: None,
+            errors: None,
         };
         Ok(KMeansModel::from_run_unreported(run, self.k, d, sizes))
     }

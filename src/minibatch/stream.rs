@@ -208,6 +208,7 @@ impl<T: Float> MiniBatchState<T> {
             n_iter: l.n_steps as usize,
             stop: StopReason::Streamed,
             bounds: None,
+            errors: None,
         };
         Ok(KMeansModel::from_run_unreported(
             run,
