@@ -27,7 +27,9 @@ pub enum Refine {
     /// Fränti's sets, `m = 2` costs about 2.5× a plain fit and `m = 5` about 5×. Finds the
     /// clusters that plain k-means++ misses (two centroids in one cluster, one cluster without).
     Breathing {
-        /// Centroids added and removed per cycle at the start (decreases to 0; 0 does nothing).
+        /// Centroids added and removed per cycle at the start; 0 does nothing. A cycle that does
+        /// not improve the error lowers it by one (Fritzke's schedule), or, on large problems
+        /// (rows × k ≥ 2¹⁸), to 0; breathing stops at 0.
         m: usize,
     },
 }

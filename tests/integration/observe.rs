@@ -188,6 +188,66 @@ fn events_arrive_in_the_documented_order_with_plausible_values_f32() {
     events_in_order::<f32>();
 }
 
+/// The breathing cycles' `(m, inertia, best_inertia)`, in order.
+fn cycles_of(events: &[FitEvent]) -> Vec<(usize, f64, f64)> {
+    events
+        .iter()
+        .filter_map(|e| match *e {
+            FitEvent::BreathingCycle {
+                m,
+                inertia,
+                best_inertia,
+                ..
+            } => Some((m, inertia, best_inertia)),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn breathing_keeps_fritzkes_schedule_on_small_problems_and_stops_at_the_first_miss_on_large_ones() {
+    // (rows, centres, k): 1500 × 7 and 4000 × 12 rows × centroids are below 2^18, 20000 × 16
+    // and 30000 × 24 above it.
+    for (n, centres, k, large) in [
+        (1500, 7, 7, false),
+        (4000, 10, 12, false),
+        (20_000, 12, 16, true),
+        (30_000, 20, 24, true),
+    ] {
+        let d = 2;
+        let data = blobs::<f64>(n, d, centres, 6);
+        let rows = RowMajor::new(&data, d).unwrap();
+        let km = KMeans::new(k).seed(7).refine(Refine::Breathing { m: 3 });
+        let (model, events) = recorded(km, rows);
+        let model = model.unwrap();
+        let cycles = cycles_of(&events);
+        assert_eq!(cycles.len(), model.report().unwrap().breathing_cycles);
+        assert_eq!(cycles[0].0, 3, "the first cycle uses the m asked for");
+        let min_gain = if large { 1e-3 } else { 1e-4 };
+        for (i, &(m, inertia, best)) in cycles.iter().enumerate() {
+            let paid = inertia < best * (1.0 - min_gain);
+            match cycles.get(i + 1) {
+                Some(&(next_m, _, next_best)) => {
+                    assert!(next_best <= best, "the best solution never gets worse");
+                    if paid {
+                        assert_eq!(next_m, m, "a cycle that pays keeps m ({n} × {k})");
+                    } else {
+                        assert!(!large, "a large problem stops at the first miss ({n} × {k})");
+                        assert_eq!(next_m, m - 1, "a miss lowers m by one ({n} × {k})");
+                    }
+                }
+                None => {
+                    assert!(!paid, "breathing ends with a cycle that did not pay ({n} × {k})");
+                    assert!(large || m == 1, "a small problem ends at m = 1 ({n} × {k})");
+                }
+            }
+        }
+        if !large {
+            assert!(cycles.len() >= 3, "m = 3 misses three times before it ends");
+        }
+    }
+}
+
 #[test]
 fn a_no_op_observer_or_an_idle_token_changes_nothing_bit_for_bit() {
     let (d, k) = (4, 9);
