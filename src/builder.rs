@@ -866,7 +866,7 @@ impl<T: Float> KMeans<T> {
                 }
             };
             let clock = Instant::now();
-            let mut outcome = algorithm::run_from(&ctx, rows, state)?;
+            let mut outcome = algorithm::run_from(&ctx, rows, state, ctx.tol)?;
             tally.timings.iterations += clock.elapsed();
             // Only breathing starts from a run's bounds: without it they would be held for nothing.
             if !matches!(refine, Refine::Breathing { m } if m > 0) {

@@ -501,10 +501,10 @@ fn f64_fits_are_pinned() {
 const F32_PINNED: &[Pinned<f32>] = &[
     Pinned {
         case: "plane/all-defaults",
-        centroids: 0x12ca0df7f2570cf4,
-        first_centroid: &[-9.235868, -8.782085],
-        labels: 0x566bb723b241e921,
-        inertia: 0x40ce852967dc2f96, // 15626.32348205875
+        centroids: 0x6ead96c5b916be68,
+        first_centroid: &[-9.249523, -8.733453],
+        labels: 0x78f9591239ed8361,
+        inertia: 0x40ce854d8bc0f02b, // 15626.60582744338
         n_iter: 3,
         converged: true,
     },
@@ -708,29 +708,29 @@ const F32_PINNED: &[Pinned<f32>] = &[
     },
     Pinned {
         case: "small-k/kpp/default/hamerly",
-        centroids: 0xda99ff2c26ec2ee6,
-        first_centroid: &[7.25363, -8.071358, 2.9448118, 5.452689, 5.598543],
-        labels: 0x958579ad9ec70e85,
-        inertia: 0x4114beeaee17b9a2, // 339898.7325123792
-        n_iter: 6,
+        centroids: 0x079131352481e3c2,
+        first_centroid: &[7.2541122, -8.0958185, 2.9267504, 5.393828, 5.6351566],
+        labels: 0x01f9f753e9b1d465,
+        inertia: 0x4114bee9c3acb7e5, // 339898.4410885557
+        n_iter: 4,
         converged: true,
     },
     Pinned {
         case: "small-k/kpp/default/yinyang",
-        centroids: 0xda99ff2c26ec2ee6,
-        first_centroid: &[7.25363, -8.071358, 2.9448118, 5.452689, 5.598543],
-        labels: 0x958579ad9ec70e85,
-        inertia: 0x4114beeaee17b9a2, // 339898.7325123792
-        n_iter: 6,
+        centroids: 0x079131352481e3c2,
+        first_centroid: &[7.2541122, -8.0958185, 2.9267504, 5.393828, 5.6351566],
+        labels: 0x01f9f753e9b1d465,
+        inertia: 0x4114bee9c3acb7e5, // 339898.4410885557
+        n_iter: 4,
         converged: true,
     },
     Pinned {
         case: "small-k/kpp/default/auto",
-        centroids: 0xda99ff2c26ec2ee6,
-        first_centroid: &[7.25363, -8.071358, 2.9448118, 5.452689, 5.598543],
-        labels: 0x958579ad9ec70e85,
-        inertia: 0x4114beeaee17b9a2, // 339898.7325123792
-        n_iter: 6,
+        centroids: 0x079131352481e3c2,
+        first_centroid: &[7.2541122, -8.0958185, 2.9267504, 5.393828, 5.6351566],
+        labels: 0x01f9f753e9b1d465,
+        inertia: 0x4114bee9c3acb7e5, // 339898.4410885557
+        n_iter: 4,
         converged: true,
     },
     Pinned {
@@ -762,11 +762,11 @@ const F32_PINNED: &[Pinned<f32>] = &[
     },
     Pinned {
         case: "small-k/first-rows/breathing-2/auto",
-        centroids: 0x35dfd670977c1972,
-        first_centroid: &[1.549672, -9.313999, 4.134555, -10.154276, 2.9693608],
-        labels: 0x3cb0ddc5c7e36245,
-        inertia: 0x4114bee9c3acb7e5, // 339898.4410885557
-        n_iter: 3,
+        centroids: 0x7b7b3bda9539bc8e,
+        first_centroid: &[1.5853949, -9.332376, 4.1079793, -10.120613, 3.024577],
+        labels: 0x0e918fb2d5d14365,
+        inertia: 0x4114beeaee17b9a2, // 339898.7325123792
+        n_iter: 5,
         converged: true,
     },
 ];
@@ -775,10 +775,10 @@ const F32_PINNED: &[Pinned<f32>] = &[
 const F64_PINNED: &[Pinned<f64>] = &[
     Pinned {
         case: "plane/all-defaults",
-        centroids: 0x236710e1dd411968,
-        first_centroid: &[-9.235868828550505, -8.782085035086316],
-        labels: 0x566bb723b241e921,
-        inertia: 0x40ce85296b9d6ab2, // 15626.323596646402
+        centroids: 0x25121b4a2088470d,
+        first_centroid: &[-9.24952296982942, -8.733452562798618],
+        labels: 0x78f9591239ed8361,
+        inertia: 0x40ce854d8f8426eb, // 15626.60594226742
         n_iter: 3,
         converged: true,
     },
@@ -982,29 +982,29 @@ const F64_PINNED: &[Pinned<f64>] = &[
     },
     Pinned {
         case: "small-k/kpp/default/hamerly",
-        centroids: 0x50189d83efad02f2,
-        first_centroid: &[7.253629999328291, -8.071357356918856, 2.944811711166339, 5.452689398630094, 5.598542950362564],
-        labels: 0x958579ad9ec70e85,
-        inertia: 0x4114beeaede06875, // 339898.7323013612
-        n_iter: 6,
+        centroids: 0x678f02c212ffee1a,
+        first_centroid: &[7.254112058597092, -8.095818852377771, 2.9267504881460336, 5.393828092711135, 5.63515639432278],
+        labels: 0x01f9f753e9b1d465,
+        inertia: 0x4114bee9c3769cd6, // 339898.4408821588
+        n_iter: 4,
         converged: true,
     },
     Pinned {
         case: "small-k/kpp/default/yinyang",
-        centroids: 0x50189d83efad02f2,
-        first_centroid: &[7.253629999328291, -8.071357356918856, 2.944811711166339, 5.452689398630094, 5.598542950362564],
-        labels: 0x958579ad9ec70e85,
-        inertia: 0x4114beeaede06875, // 339898.7323013612
-        n_iter: 6,
+        centroids: 0x678f02c212ffee1a,
+        first_centroid: &[7.254112058597092, -8.095818852377771, 2.9267504881460336, 5.393828092711135, 5.63515639432278],
+        labels: 0x01f9f753e9b1d465,
+        inertia: 0x4114bee9c3769cd6, // 339898.4408821588
+        n_iter: 4,
         converged: true,
     },
     Pinned {
         case: "small-k/kpp/default/auto",
-        centroids: 0x50189d83efad02f2,
-        first_centroid: &[7.253629999328291, -8.071357356918856, 2.944811711166339, 5.452689398630094, 5.598542950362564],
-        labels: 0x958579ad9ec70e85,
-        inertia: 0x4114beeaede06875, // 339898.7323013612
-        n_iter: 6,
+        centroids: 0x678f02c212ffee1a,
+        first_centroid: &[7.254112058597092, -8.095818852377771, 2.9267504881460336, 5.393828092711135, 5.63515639432278],
+        labels: 0x01f9f753e9b1d465,
+        inertia: 0x4114bee9c3769cd6, // 339898.4408821588
+        n_iter: 4,
         converged: true,
     },
     Pinned {
@@ -1036,11 +1036,11 @@ const F64_PINNED: &[Pinned<f64>] = &[
     },
     Pinned {
         case: "small-k/first-rows/breathing-2/auto",
-        centroids: 0x68dfb9a39765b586,
-        first_centroid: &[1.5496719531752272, -9.313999234890458, 4.134555065035231, -10.154275647425996, 2.969360904115913],
-        labels: 0x3cb0ddc5c7e36245,
-        inertia: 0x4114bee9c3769cd6, // 339898.4408821588
-        n_iter: 3,
+        centroids: 0x4848bc4cd8473056,
+        first_centroid: &[1.5853948745951099, -9.332375568771269, 4.1079791124125675, -10.120612747580097, 3.0245769604701347],
+        labels: 0x0e918fb2d5d14365,
+        inertia: 0x4114beeaede06875, // 339898.7323013612
+        n_iter: 5,
         converged: true,
     },
 ];

@@ -33,46 +33,44 @@ fn choose_step<T: Float>(algorithm: Algorithm, n: usize, k: usize) -> Option<Box
     }
 }
 
-/// One run from `init`, with scikit-learn's stopping rule: stop when the labels no longer change
-/// ("strict" convergence) or when the total squared centroid shift is at most `tol`. Without
-/// strict convergence, one more assignment makes the labels consistent with the returned
-/// centroids. Every algorithm produces the same labels each iteration (they are all exact), and
-/// the sums are exact integers (see [`crate::sums`]), so they all return the same model.
-pub(crate) fn run<T: Float>(
-    ctx: &FitContext<'_, '_>,
-    rows: RowMajor<'_, T>,
-    init: Vec<T>,
-) -> Result<RunOutcome<T>, KMeansError> {
-    run_from(ctx, rows, RunState::start(&init))
-}
-
-/// [`run`] from `init` with the bounds `warm` holds instead of a first full pass, where the
+/// [`run_from`] a fresh start `init`, with the bounds `warm` holds instead of a first full pass, where the
 /// run's step takes them (`BoundedStep::start_from`: Hamerly's, so `Hamerly` and `Auto` above
-/// one centroid); Lloyd and Yinyang ignore `warm`. The same iterations and the same bits as [`run`]: only which rows are
-/// recomputed differs.
+/// one centroid); Lloyd and Yinyang ignore `warm`. `tol` replaces `ctx.tol` (breathing's grown
+/// runs stop earlier). The same iterations and the same bits as [`run_from`] with that tolerance:
+/// only which rows are recomputed differs.
 pub(crate) fn run_warm<T: Float>(
     ctx: &FitContext<'_, '_>,
     rows: RowMajor<'_, T>,
     init: Vec<T>,
     warm: WarmStart<'_>,
+    tol: f64,
 ) -> Result<RunOutcome<T>, KMeansError> {
-    run_inner(ctx, rows, RunState::start(&init), Some(warm))
+    run_inner(ctx, rows, RunState::start(&init), Some(warm), tol)
 }
 
-/// A run continued from `state` (a fresh start, or a boundary a checkpoint recorded): the
+/// One run, with scikit-learn's stopping rule: stop when the labels no longer change ("strict"
+/// convergence) or when the total squared centroid shift is at most `tol` (the fit's
+/// `ctx.tol`, or breathing's looser one for its grown runs). Without strict convergence, one
+/// more assignment makes the labels consistent with the returned centroids. Every algorithm
+/// produces the same labels each iteration (they are all exact), and the sums are exact
+/// integers (see [`crate::sums`]), so they all return the same model.
+///
+/// The run continues from `state` (a fresh start, or a boundary a checkpoint recorded): the
 /// same iterations, in the same bits, as the run that reached `state`. The previous labels
 /// are recomputed as the assignment of `state.previous` (every step's labels are exact
 /// argmins, so they are the labels that run had); bounds start afresh, which changes only
 /// which rows are recomputed. At the end of every iteration `ctx`'s hook gets the state, the
 /// shift, the rows changed and whether the run continues from there; a stop it asks for
 /// (at once in a single process, by the next flag round over partitions) ends the run with
-/// [`StopReason::Cancelled`], its last centroids assigned as at any other end.
+/// [`StopReason::Cancelled`], its last centroids assigned as at any other end. A resumed run
+/// must be given the tolerance it started with.
 pub(crate) fn run_from<T: Float>(
     ctx: &FitContext<'_, '_>,
     rows: RowMajor<'_, T>,
     state: RunState,
+    tol: f64,
 ) -> Result<RunOutcome<T>, KMeansError> {
-    run_inner(ctx, rows, state, None)
+    run_inner(ctx, rows, state, None, tol)
 }
 
 fn run_inner<T: Float>(
@@ -80,6 +78,7 @@ fn run_inner<T: Float>(
     rows: RowMajor<'_, T>,
     mut state: RunState,
     warm: Option<WarmStart<'_>>,
+    tol: f64,
 ) -> Result<RunOutcome<T>, KMeansError> {
     let part = ctx.part(rows);
     let n = rows.n_rows();
@@ -174,7 +173,7 @@ fn run_inner<T: Float>(
             // update still moved a centroid (an empty-cluster relocation, or rounding when such a
             // move is undone), they must be computed again below.
             strict = shift == 0.0;
-        } else if shift <= ctx.tol {
+        } else if shift <= tol {
             stop = StopReason::ToleranceReached;
         } else {
             // At `max_iter` the boundary is still one to resume from (a checkpoint there
@@ -277,6 +276,15 @@ mod tests {
     use crate::algorithm::context::Facts;
     use crate::datasets::make_blobs;
 
+    /// A run from `init` at the context's tolerance.
+    fn run<T: Float>(
+        ctx: &FitContext<'_, '_>,
+        rows: RowMajor<'_, T>,
+        init: Vec<T>,
+    ) -> Result<RunOutcome<T>, KMeansError> {
+        run_from(ctx, rows, RunState::start(&init), ctx.tol)
+    }
+
     fn fit_with<T: Float>(data: &[T], d: usize, k: usize, algorithm: Algorithm, tol: f64) -> RunOutcome<T> {
         let rows = RowMajor::new(data, d).unwrap();
         let init = data[..k * d].to_vec();
@@ -343,7 +351,7 @@ mod tests {
         for algorithm in [Algorithm::Auto, Algorithm::Hamerly] {
             assert_same(
                 &lloyd,
-                &run_warm(&ctx(algorithm), rows, grown.clone(), warm(source.clone())).unwrap(),
+                &run_warm(&ctx(algorithm), rows, grown.clone(), warm(source.clone()), tol).unwrap(),
             );
         }
         // Centroids 1 and 3 removed, as breathe-out does.
@@ -356,7 +364,7 @@ mod tests {
         let source = kept.iter().copied().map(Some).collect();
         assert_same(
             &lloyd,
-            &run_warm(&ctx(Algorithm::Auto), rows, shrunk, warm(source)).unwrap(),
+            &run_warm(&ctx(Algorithm::Auto), rows, shrunk, warm(source), tol).unwrap(),
         );
     }
 

@@ -16,7 +16,7 @@ mod yinyang;
 use crate::assign::ClusterErrors;
 pub(crate) use bounds::{RowBounds, WarmStart};
 pub(crate) use context::{Facts, FitContext, Hook, Signal};
-pub(crate) use iterate::{restore, run, run_from, run_warm};
+pub(crate) use iterate::{restore, run_from, run_warm};
 
 /// Which exact algorithm runs the iterations. All of them give the same labels and centroids
 /// from the same start (they differ only in how many distances they compute).
