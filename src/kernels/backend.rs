@@ -159,6 +159,15 @@ impl Backend {
         all
     }
 
+    /// Whether this backend runs the AVX-512 code (its hand-written in-place kernel included).
+    pub(crate) fn is_avx512(self) -> bool {
+        match self.0 {
+            #[cfg(target_arch = "x86_64")]
+            Level::Avx512 => true,
+            _ => false,
+        }
+    }
+
     /// Rows per row panel of this backend for element type `T`.
     pub(crate) fn panel_width<T>(self) -> usize {
         match self.0 {
