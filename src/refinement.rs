@@ -24,7 +24,9 @@ pub enum Refine {
     /// Breathing k-means (Fritzke 2020) starting with `m` centroids added and removed per cycle
     /// (the paper's default is 5; this crate's default refinement uses 2). Each cycle runs
     /// k-means twice from a nearby start, which converges in few iterations: measured on
-    /// Fränti's sets, `m = 2` costs about 2.5× a plain fit and `m = 5` about 5×. Finds the
+    /// Fränti's sets (`benches/quality`, one thread), `m = 2` costs 1.1–3.5× a plain fit and
+    /// `m = 5` 1.4–3.8× (less than `m = 2` on the large Birch sets, where breathing ends at the
+    /// first cycle that does not pay). Finds the
     /// clusters that plain k-means++ misses (two centroids in one cluster, one cluster without).
     Breathing {
         /// Centroids added and removed per cycle at the start; 0 does nothing. A cycle that does
