@@ -145,7 +145,7 @@ impl SumFrame {
     /// which vectorise (there is no packed f64 → i64 conversion below AVX-512) and give the same
     /// result on every backend.
     #[inline(always)]
-    fn quantize(v: f64, scale: f64) -> i64 {
+    pub(crate) fn quantize(v: f64, scale: f64) -> i64 {
         const SHIFT: f64 = 6_755_399_441_055_744.0;
         (v * scale + SHIFT).to_bits() as i64 - SHIFT.to_bits() as i64
     }

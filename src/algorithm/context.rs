@@ -177,14 +177,6 @@ impl<'c, 'h> FitContext<'c, 'h> {
     }
 }
 
-/// `v` centred on `mid` and scaled, rounded to the nearest integer (ties to even) by the
-/// 1.5·2⁵² shift, as the cluster sums' frame does: no call to `round`, and it vectorises.
-#[inline]
-fn quantize_centred(v: f64, mid: f64, scale: f64) -> i64 {
-    const SHIFT: f64 = 6_755_399_441_055_744.0;
-    ((v - mid) * scale + SHIFT).to_bits() as i64 - SHIFT.to_bits() as i64
-}
-
 /// Rows summed in i64 before the partial sums move to i128: each term is below 2³⁰ in
 /// magnitude, so 2²⁰ rows stay far within i64.
 const MOMENT_BLOCK: usize = 1 << 20;
@@ -206,7 +198,7 @@ fn unweighted_moments<T: Float>(rows: RowMajor<'_, T>, mid: &[f64], scale: &[f64
         let (cross, low) = rest.split_at_mut(d);
         for row in rows.slice_rows(start, end).rows() {
             for (f, &x) in row.iter().enumerate() {
-                let v = quantize_centred(x.to_f64_(), mid[f], scale[f]);
+                let v = SumFrame::quantize(x.to_f64_() - mid[f], scale[f]);
                 let (a, b) = (v >> 15, v & 0x7fff);
                 linear[f] += v;
                 high[f] += a * a;
@@ -239,7 +231,7 @@ fn weighted_moments<T: Float>(
         }
         let w = i128::from(w);
         for (f, &x) in row.iter().enumerate() {
-            let v = quantize_centred(x.to_f64_(), mid[f], scale[f]);
+            let v = SumFrame::quantize(x.to_f64_() - mid[f], scale[f]);
             sums[f] += w * i128::from(v);
             sums[d + f] += w * i128::from(v * v);
         }
@@ -250,9 +242,9 @@ fn weighted_moments<T: Float>(
 
 /// Mean over features of each feature's (weighted) population variance, numpy's
 /// `var(X, axis=0).mean()` without weights, from exact sums: each value, centred on its
-/// feature's mid-range, is rounded to a fixed-point integer (within 2³⁰, a relative grid of
-/// 2⁻³⁰ of the half-range), and Σw·v, Σw·v² and Σw are summed in integers over every
-/// participant. Only the final combination is in f64.
+/// feature's mid-range, is rounded to a fixed-point integer as the cluster sums are
+/// (`SumFrame::quantize`, ties to even; within 2³⁰, a relative grid of 2⁻³⁰ of the
+/// half-range), and Σw·v, Σw·v² and Σw are summed in integers over every participant. Only the final combination is in f64.
 fn mean_feature_variance<T: Float>(part: Part<'_, '_, T>) -> Result<f64, KMeansError> {
     let rows = part.rows;
     let d = rows.n_features();
@@ -318,7 +310,7 @@ mod tests {
         let mut sums = vec![0_i128; 2 * d + 1];
         for row in data.chunks(d) {
             for f in 0..d {
-                let v = i128::from(quantize_centred(row[f], mid[f], scale[f]));
+                let v = i128::from(SumFrame::quantize(row[f] - mid[f], scale[f]));
                 sums[f] += v;
                 sums[d + f] += v * v;
             }
@@ -342,8 +334,8 @@ mod tests {
         let n = data.len() / d;
         let rows = RowMajor::new(&data, d).unwrap();
         let (mid, scale) = (vec![0.0; d], vec![(1 << 30) as f64; d]);
-        assert_eq!(quantize_centred(-1.0, 0.0, scale[0]), -(1 << 30));
-        assert_eq!(quantize_centred(2.5, 0.0, 1.0), 2, "ties go to even");
+        assert_eq!(SumFrame::quantize(-1.0, scale[0]), -(1 << 30));
+        assert_eq!(SumFrame::quantize(2.5, 1.0), 2, "ties go to even");
         let expected = moments_by_definition(&data, d, &mid, &scale);
         assert_eq!(unweighted_moments(rows, &mid, &scale), expected);
         assert_eq!(weighted_moments(rows, &vec![1; n], &mid, &scale), expected);
